@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from tmeseq.errors import InputError
 
 FORMAT = "%(asctime)s [%(levelname)s] %(name)s: %(message)s"
 
@@ -47,3 +52,23 @@ def log_to_file(path: str | Path, level: int = logging.INFO) -> logging.Logger:
     warnings_logger.handlers = [file_handler]
     warnings.simplefilter("default")
     return logger
+
+
+@contextmanager
+def script_logging(path: str | Path) -> Iterator[logging.Logger]:
+    """Log to ``path`` for the duration of a workflow step; a failure is logged, then raised.
+
+    An :class:`~tmeseq.errors.InputError` is logged as its message alone (it is the user's to
+    fix); any other exception with its traceback.
+    """
+    logger = log_to_file(path)
+    start = time.perf_counter()
+    try:
+        yield logger
+    except InputError as error:
+        logger.error("%s", error.message)
+        raise
+    except Exception:
+        logger.exception("step failed")
+        raise
+    logger.info("finished in %.1f s", time.perf_counter() - start)

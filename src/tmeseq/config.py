@@ -1,0 +1,111 @@
+"""Checks of a run's configuration that need more than the JSON Schema.
+
+The schema (``workflow/schemas/config.schema.yaml``) checks types and fills defaults; this
+module checks what the schema cannot: that files exist, that names are safe, and that the
+design and contrasts fit the sample sheet. It runs when the workflow loads, so every mistake
+is reported before any job starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tmeseq.design import SAFE_NAME, check_contrasts, check_design
+from tmeseq.errors import InputError
+from tmeseq.samplesheet import read_sample_sheet
+
+
+def check_run(config: Mapping[str, Any], config_file: str | Path | None = None) -> pd.DataFrame:
+    """Check a schema-validated config and its sample sheet.
+
+    Parameters
+    ----------
+    config : mapping
+        The configuration after schema validation (defaults filled in).
+    config_file : str or Path, optional
+        The config file the user gave, named in messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The sample sheet, read and checked.
+
+    Raises
+    ------
+    InputError
+        The first problem found, naming the file, the key or column, and the fix.
+    """
+    _check_cohort(config["cohort"], config_file)
+    _check_paths(config, config_file)
+    sheet_file = config["samples"]
+    sheet = read_sample_sheet(sheet_file)
+    de = config["de"]
+    check_design(
+        sheet,
+        de["design"],
+        de.get("categorical", []),
+        sheet_file=sheet_file,
+        config_file=config_file,
+    )
+    check_contrasts(
+        sheet, de["contrasts"], de["design"], sheet_file=sheet_file, config_file=config_file
+    )
+    _check_colour_by(config, sheet, config_file)
+    return sheet
+
+
+def _check_cohort(cohort: str, config_file: str | Path | None) -> None:
+    if not SAFE_NAME.match(cohort):
+        raise InputError(
+            f"cohort name '{cohort}' is not a safe folder name",
+            file=config_file,
+            where="key cohort",
+            fix="use letters, digits, '_', '-' and '.', starting with a letter or digit",
+        )
+
+
+def _check_paths(config: Mapping[str, Any], config_file: str | Path | None) -> None:
+    counts = config["counts"]
+    required = [("counts.path", counts["path"]), ("samples", config["samples"])]
+    optional = [("counts.tx2gene", counts.get("tx2gene")), ("annotation", config["annotation"])]
+    for key, value in required + [(k, v) for k, v in optional if v]:
+        if not Path(value).exists():
+            raise InputError(
+                f"'{value}' does not exist (relative paths are read from the working directory "
+                f"{Path.cwd()})",
+                file=config_file,
+                where=f"key {key}",
+                fix=f"correct `{key}`, or run snakemake from (or with --directory set to) the "
+                "folder the paths are relative to",
+            )
+    if counts["format"] in ("salmon", "kallisto") and not counts.get("tx2gene"):
+        raise InputError(
+            f"counts.format is '{counts['format']}' but no transcript-to-gene map is given",
+            file=config_file,
+            where="key counts.tx2gene",
+            fix="set counts.tx2gene to a transcript/gene table or the GTF used for indexing",
+        )
+
+
+def _check_colour_by(
+    config: Mapping[str, Any], sheet: pd.DataFrame, config_file: str | Path | None
+) -> None:
+    column = config["qc"].get("colour_by")
+    if column and column not in sheet.columns:
+        raise InputError(
+            f"qc.colour_by names '{column}', not a sample-sheet column "
+            f"(columns: {', '.join(sheet.columns)})",
+            file=config_file,
+            where="key qc.colour_by",
+            fix="use a column of the sample sheet, or leave the key out",
+        )
+
+
+def colour_variable(config: Mapping[str, Any]) -> str:
+    """The sample-sheet column QC plots are coloured by: ``qc.colour_by`` or the first
+    contrast's variable."""
+    return str(config["qc"].get("colour_by") or config["de"]["contrasts"][0]["variable"])

@@ -1,0 +1,318 @@
+"""Checks of the design formula and the contrasts against the sample sheet.
+
+Everything here needs only the sample sheet, so it runs when the workflow loads, before any
+job starts: a design that cannot be fitted or a contrast that names a missing level is
+reported at once, with the file, the column or level, and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from formulaic import Formula, model_matrix
+from formulaic.errors import FormulaicError
+
+from tmeseq.errors import InputError
+from tmeseq.samplesheet import covariates
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def design_variables(design: str, config_file: str | Path | None = None) -> list[str]:
+    """The sample-sheet columns a design formula uses, in sorted order.
+
+    Raises
+    ------
+    InputError
+        If the formula does not parse.
+    """
+    try:
+        variables = Formula(design).required_variables
+    except (FormulaicError, SyntaxError, ValueError) as error:
+        raise InputError(
+            f"the design formula '{design}' cannot be parsed ({_first_line(error)})",
+            file=config_file,
+            where="key de.design",
+            fix="write it as in R, e.g. '~ batch + arm' or '~ patient + timepoint'",
+        ) from error
+    return sorted(variables)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def check_design(
+    sheet: pd.DataFrame,
+    design: str,
+    categorical: Sequence[str] = (),
+    *,
+    sheet_file: str | Path | None = None,
+    config_file: str | Path | None = None,
+) -> pd.DataFrame:
+    """Check that the design can be fitted on this sample sheet.
+
+    Parameters
+    ----------
+    sheet : pandas.DataFrame
+        The sample sheet (text cells) from :func:`tmeseq.samplesheet.read_sample_sheet`.
+    design : str
+        Formula such as ``"~ batch + arm"``.
+    categorical : sequence of str
+        Numeric columns to treat as categories.
+    sheet_file, config_file : str or Path, optional
+        Named in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The design matrix (samples x coefficients).
+
+    Raises
+    ------
+    InputError
+        If the formula refers to missing or badly named columns, a design column has missing
+        values, a factor has a single level, or the design is not of full rank (the confounded
+        terms are named).
+    """
+    variables = design_variables(design, config_file)
+    _check_columns_exist(sheet, variables, design, sheet_file, config_file)
+    for column in categorical:
+        if column not in sheet.columns:
+            raise InputError(
+                f"de.categorical lists '{column}', which is not a column of the sample sheet "
+                f"(columns: {', '.join(sheet.columns)})",
+                file=config_file,
+                where="key de.categorical",
+                fix="list only sample-sheet columns, spelled exactly as in its header",
+            )
+    _check_missing_values(sheet, variables, sheet_file)
+    typed = covariates(sheet, categorical)
+    _check_factor_levels(typed, variables, sheet_file)
+    matrix = _model_matrix(typed, design, config_file)
+    _check_rank(matrix, design, config_file)
+    return matrix
+
+
+def _check_columns_exist(
+    sheet: pd.DataFrame,
+    variables: Sequence[str],
+    design: str,
+    sheet_file: str | Path | None,
+    config_file: str | Path | None,
+) -> None:
+    missing = [v for v in variables if v not in sheet.columns]
+    if missing:
+        raise InputError(
+            f"the design '{design}' uses {_names(missing)}, not column(s) of the sample sheet "
+            f"{sheet_file or ''} (its columns: {', '.join(sheet.columns)})".replace("  ", " "),
+            file=config_file,
+            where="key de.design",
+            fix="use column names from the sample sheet's header, or add the missing columns",
+        )
+    awkward = [v for v in variables if not IDENTIFIER.match(v)]
+    if awkward:
+        raise InputError(
+            f"design column name(s) {_names(awkward)} are not plain identifiers",
+            file=sheet_file,
+            where="header (line 1)",
+            fix="rename the column(s) to letters, digits and '_' (not starting with a digit), "
+            "and use the new names in de.design",
+        )
+
+
+def _check_missing_values(
+    sheet: pd.DataFrame, variables: Sequence[str], sheet_file: str | Path | None
+) -> None:
+    for column in variables:
+        empty = sheet.index[sheet[column].isna()].tolist()
+        if empty:
+            raise InputError(
+                f"column '{column}' is used in the design but is empty for sample(s) "
+                f"{_names(empty)}",
+                file=sheet_file,
+                where=f"column `{column}`",
+                fix="fill in a value for every sample, or remove those samples from the sheet",
+            )
+
+
+def _check_factor_levels(
+    typed: pd.DataFrame, variables: Sequence[str], sheet_file: str | Path | None
+) -> None:
+    for column in variables:
+        if typed[column].dtype == object and typed[column].nunique() < 2:
+            raise InputError(
+                f"column '{column}' is a factor in the design but has a single level "
+                f"('{typed[column].iloc[0]}')",
+                file=sheet_file,
+                where=f"column `{column}`",
+                fix=f"remove '{column}' from de.design, or check the sample sheet",
+            )
+
+
+def _model_matrix(
+    typed: pd.DataFrame, design: str, config_file: str | Path | None
+) -> pd.DataFrame:
+    try:
+        matrix = model_matrix(design, typed, ensure_full_rank=True)
+    except (FormulaicError, ValueError, TypeError, NameError) as error:
+        raise InputError(
+            f"the design '{design}' cannot be built from the sample sheet ({_first_line(error)})",
+            file=config_file,
+            where="key de.design",
+            fix="check the formula against the sample sheet's columns and values",
+        ) from error
+    return pd.DataFrame(np.asarray(matrix, dtype=float), index=typed.index, columns=matrix.columns)
+
+
+def confounded_terms(matrix: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    """Design columns that are linear combinations of the columns before them.
+
+    Returns
+    -------
+    list of (str, list of str)
+        For each redundant column, the earlier columns it is a combination of.
+    """
+    values = matrix.to_numpy(dtype=float)
+    kept: list[int] = []
+    redundant: list[tuple[str, list[str]]] = []
+    for j in range(values.shape[1]):
+        candidate = [*kept, j]
+        if np.linalg.matrix_rank(values[:, candidate]) == len(candidate):
+            kept.append(j)
+            continue
+        coef, *_ = np.linalg.lstsq(values[:, kept], values[:, j], rcond=None)
+        partners = [
+            str(matrix.columns[k]) for k, c in zip(kept, coef, strict=True) if abs(c) > 1e-8
+        ]
+        redundant.append((str(matrix.columns[j]), partners))
+    return redundant
+
+
+def _check_rank(matrix: pd.DataFrame, design: str, config_file: str | Path | None) -> None:
+    n_samples, n_coef = matrix.shape
+    if n_coef >= n_samples:
+        raise InputError(
+            f"the design '{design}' has {n_coef} coefficients for {n_samples} samples, which "
+            "leaves no residual degrees of freedom to estimate dispersion",
+            file=config_file,
+            where="key de.design",
+            fix="use a simpler design or add samples",
+        )
+    redundant = confounded_terms(matrix)
+    if redundant:
+        details = "; ".join(
+            f"'{term}' = combination of {', '.join(repr(p) for p in partners) or 'nothing'}"
+            for term, partners in redundant
+        )
+        raise InputError(
+            f"the design '{design}' is not of full rank: some terms are confounded and cannot "
+            f"be told apart ({details})",
+            file=config_file,
+            where="key de.design",
+            fix="drop one of the confounded variables from the design, or fix the sample sheet "
+            "(e.g. a batch that holds a single arm cannot be separated from that arm)",
+        )
+
+
+def check_contrasts(
+    sheet: pd.DataFrame,
+    contrasts: Sequence[Mapping[str, Any]],
+    design: str,
+    *,
+    sheet_file: str | Path | None = None,
+    config_file: str | Path | None = None,
+) -> None:
+    """Check each contrast against the sample sheet and the design.
+
+    Raises
+    ------
+    InputError
+        If a name is not a safe file name or is repeated, the variable is not a column or not
+        in the design, a level is absent (the existing levels are listed), or test equals
+        reference.
+    """
+    variables = set(design_variables(design, config_file))
+    seen: set[str] = set()
+    for i, contrast in enumerate(contrasts):
+        where = f"de.contrasts[{i}] ('{contrast['name']}')"
+        _check_contrast_name(contrast["name"], seen, where, config_file)
+        seen.add(contrast["name"])
+        variable = contrast["variable"]
+        if variable not in sheet.columns:
+            raise InputError(
+                f"contrast variable '{variable}' is not a column of the sample sheet "
+                f"{sheet_file or ''} (its columns: {', '.join(sheet.columns)})".replace("  ", " "),
+                file=config_file,
+                where=where,
+                fix="set `variable:` to the sample-sheet column that holds the arms",
+            )
+        if variable not in variables:
+            raise InputError(
+                f"contrast variable '{variable}' is not in the design '{design}'",
+                file=config_file,
+                where=where,
+                fix=f"add '{variable}' to de.design (e.g. '~ {variable}')",
+            )
+        _check_levels(sheet, contrast, where, sheet_file, config_file)
+
+
+def _check_contrast_name(
+    name: str, seen: set[str], where: str, config_file: str | Path | None
+) -> None:
+    if not SAFE_NAME.match(name):
+        raise InputError(
+            f"contrast name '{name}' is not a safe file name",
+            file=config_file,
+            where=where,
+            fix="use letters, digits, '_', '-' and '.', starting with a letter or digit "
+            "(e.g. 'nktr214_vs_vehicle')",
+        )
+    if name in seen:
+        raise InputError(
+            f"contrast name '{name}' is used twice",
+            file=config_file,
+            where=where,
+            fix="give every contrast its own name",
+        )
+
+
+def _check_levels(
+    sheet: pd.DataFrame,
+    contrast: Mapping[str, Any],
+    where: str,
+    sheet_file: str | Path | None,
+    config_file: str | Path | None,
+) -> None:
+    variable = contrast["variable"]
+    levels = sorted(sheet[variable].dropna().unique())
+    for role in ("test", "reference"):
+        level = str(contrast[role])
+        if level not in levels:
+            raise InputError(
+                f"{role} level '{level}' does not occur in column '{variable}' of the sample "
+                f"sheet {sheet_file or ''}; the levels present are {_names(levels)}".replace(
+                    "  ", " "
+                ),
+                file=config_file,
+                where=where,
+                fix=f"set `{role}:` to one of the levels present (spelling and case matter)",
+            )
+    if str(contrast["test"]) == str(contrast["reference"]):
+        raise InputError(
+            f"test and reference are the same level ('{contrast['test']}')",
+            file=config_file,
+            where=where,
+            fix="compare two different levels, e.g. the treatment (test) against the control "
+            "(reference)",
+        )
+
+
+def _names(items: Sequence[str]) -> str:
+    return ", ".join(f"'{item}'" for item in items)

@@ -1,0 +1,183 @@
+"""Reading and checking the sample sheet.
+
+The sheet is read as text (so that sample names such as ``3 mice``, ``T-01`` or ``a.b`` and
+codes such as ``007`` survive unchanged); :func:`covariates` then decides which columns are
+numbers (continuous covariates) and which are categories.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from tmeseq.errors import InputError
+
+SAMPLE_COLUMN = "sample"
+
+
+def _delimiter(path: Path) -> str:
+    """Tab for .tsv/.txt, comma for .csv; otherwise sniffed from the header line."""
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    if suffixes and suffixes[-1] == ".csv":
+        return ","
+    if suffixes and suffixes[-1] in (".tsv", ".txt", ".tab"):
+        return "\t"
+    with path.open(newline="") as handle:
+        header = handle.readline()
+    return "\t" if header.count("\t") >= header.count(",") else ","
+
+
+def read_sample_sheet(path: str | Path) -> pd.DataFrame:
+    """Read a sample sheet and check its structure.
+
+    Parameters
+    ----------
+    path : str or Path
+        TSV or CSV file with a header row; column ``sample`` is required.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sample, all cells as strings (empty cells as missing), indexed by sample
+        name in file order; the ``sample`` column is kept.
+
+    Raises
+    ------
+    InputError
+        If the file is missing or empty, has no ``sample`` column, repeats a column name, or
+        has empty or duplicated sample names.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(
+            "the sample sheet does not exist",
+            file=path,
+            fix="set `samples:` in the config to the path of your sample sheet (TSV or CSV)",
+        )
+    delimiter = _delimiter(path)
+    header = _header(path, delimiter)
+    sheet = pd.read_csv(
+        path,
+        sep=delimiter,
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        skipinitialspace=False,
+    )
+    sheet.columns = [c.strip() for c in header]
+    _check_columns(sheet, path)
+    sheet[SAMPLE_COLUMN] = sheet[SAMPLE_COLUMN].str.strip()
+    _check_sample_names(sheet, path)
+    sheet.index = pd.Index(sheet[SAMPLE_COLUMN].tolist(), dtype=str)
+    return sheet
+
+
+def _header(path: Path, delimiter: str) -> list[str]:
+    with path.open(newline="") as handle:
+        row = next(csv.reader(handle, delimiter=delimiter), None)
+    if not row or not any(cell.strip() for cell in row):
+        raise InputError(
+            "the sample sheet is empty",
+            file=path,
+            fix="write a header row with a `sample` column, then one row per sample",
+        )
+    return row
+
+
+def _check_columns(sheet: pd.DataFrame, path: Path) -> None:
+    columns = list(sheet.columns)
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise InputError(
+            f"column name(s) {_quote(repeated)} appear more than once in the header",
+            file=path,
+            where="header (line 1)",
+            fix="give every column a distinct name",
+        )
+    if SAMPLE_COLUMN not in columns:
+        raise InputError(
+            f"no `{SAMPLE_COLUMN}` column; the columns are {_quote(columns)}",
+            file=path,
+            where="header (line 1)",
+            fix=f"name the column holding the sample names `{SAMPLE_COLUMN}`",
+        )
+    if sheet.empty:
+        raise InputError(
+            "the sample sheet has a header but no samples",
+            file=path,
+            fix="add one row per sample",
+        )
+
+
+def _check_sample_names(sheet: pd.DataFrame, path: Path) -> None:
+    names = sheet[SAMPLE_COLUMN]
+    empty = [_line(i) for i in range(len(names)) if pd.isna(names.iloc[i]) or not names.iloc[i]]
+    if empty:
+        raise InputError(
+            "empty sample name",
+            file=path,
+            where=f"column `{SAMPLE_COLUMN}`, line(s) {', '.join(map(str, empty))}",
+            fix="give every row a sample name, or delete the row",
+        )
+    duplicated = names[names.duplicated(keep=False)]
+    if not duplicated.empty:
+        details = "; ".join(
+            f"'{name}' on lines {', '.join(str(_line(i)) for i in _positions(names, name))}"
+            for name in dict.fromkeys(duplicated)
+        )
+        raise InputError(
+            f"duplicate sample IDs: {details}",
+            file=path,
+            where=f"column `{SAMPLE_COLUMN}`",
+            fix="every sample must appear once; remove the repeated rows or rename them",
+        )
+
+
+def _positions(names: pd.Series, name: str) -> list[int]:
+    return [i for i, value in enumerate(names) if value == name]
+
+
+def _line(position: int) -> int:
+    """File line of the row at ``position`` (the header is line 1)."""
+    return position + 2
+
+
+def _quote(items: Iterable[str]) -> str:
+    return ", ".join(f"'{item}'" for item in items)
+
+
+def is_numeric(values: pd.Series) -> bool:
+    """True when every non-missing value parses as a number (and there is at least one)."""
+    present = values.dropna()
+    if present.empty:
+        return False
+    return bool(pd.to_numeric(present, errors="coerce").notna().all())
+
+
+def covariates(sheet: pd.DataFrame, categorical: Iterable[str] = ()) -> pd.DataFrame:
+    """Type the sheet's columns for a design.
+
+    Columns whose values are all numbers become continuous (float) covariates unless listed in
+    ``categorical``; every other column stays text and is treated as a factor.
+
+    Parameters
+    ----------
+    sheet : pandas.DataFrame
+        The sample sheet from :func:`read_sample_sheet`.
+    categorical : iterable of str
+        Columns to keep as categories even when they hold numbers (e.g. batch 1/2/3).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with numeric columns converted to float.
+    """
+    keep = set(categorical) | {SAMPLE_COLUMN}
+    typed = sheet.copy()
+    for column in typed.columns:
+        if column not in keep and is_numeric(typed[column]):
+            typed[column] = pd.to_numeric(typed[column]).astype(float)
+    return typed

@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tmeseq.errors import InputError
+from tmeseq.samplesheet import covariates, read_sample_sheet
+
+
+def write(tmp_path: Path, text: str, name: str = "samples.tsv") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_awkward_names_survive_as_text(tmp_path):
+    path = write(tmp_path, "sample\tarm\tbatch\nT-01\ta\t1\n3 mice\tb\t2\na.b\ta\t1\n007\tb\t2\n")
+    sheet = read_sample_sheet(path)
+    assert list(sheet.index) == ["T-01", "3 mice", "a.b", "007"]
+    assert sheet.loc["007", "batch"] == "2"
+
+
+def test_csv_is_read(tmp_path):
+    sheet = read_sample_sheet(write(tmp_path, "sample,arm\ns1,a\ns2,b\n", "s.csv"))
+    assert sheet.loc["s2", "arm"] == "b"
+
+
+def test_missing_sample_column_names_columns_and_fix(tmp_path):
+    path = write(tmp_path, "name\tarm\ns1\ta\n")
+    with pytest.raises(
+        InputError, match=r"no `sample` column; the columns are 'name', 'arm'"
+    ) as e:
+        read_sample_sheet(path)
+    assert str(path) in str(e.value)
+    assert "How to fix: name the column holding the sample names `sample`" in str(e.value)
+
+
+def test_duplicate_sample_ids_name_lines(tmp_path):
+    path = write(tmp_path, "sample\tarm\ns1\ta\ns2\tb\ns1\tb\n")
+    with pytest.raises(InputError, match=r"duplicate sample IDs: 's1' on lines 2, 4"):
+        read_sample_sheet(path)
+
+
+def test_empty_sample_name_names_line(tmp_path):
+    path = write(tmp_path, "sample\tarm\ns1\ta\n\tb\n")
+    with pytest.raises(InputError, match=r"empty sample name.*line\(s\) 3|line\(s\) 3.*empty"):
+        read_sample_sheet(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        read_sample_sheet(tmp_path / "nope.tsv")
+
+
+def test_covariates_numeric_unless_categorical():
+    sheet = pd.DataFrame({"sample": ["a", "b"], "dose": ["1", "2.5"], "batch": ["1", "2"]})
+    typed = covariates(sheet, categorical=["batch"])
+    assert typed["dose"].dtype == float
+    assert typed["batch"].dtype == object
+    assert typed["sample"].dtype == object

@@ -1,0 +1,72 @@
+import os
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+# The library lives in src/ beside this workflow; make it importable here and in the jobs
+# (also inside per-rule conda environments, which inherit PYTHONPATH).
+SRC = str(Path(workflow.basedir) / "src")
+if SRC not in sys.path:
+    sys.path.insert(0, SRC)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (SRC, os.environ.get("PYTHONPATH")) if p
+)
+
+from tmeseq.config import check_run, colour_variable  # noqa: E402
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+CONFIG_FILE = (
+    str(workflow.overwrite_configfiles[-1])
+    if workflow.overwrite_configfiles
+    else "config/config.yaml"
+)
+SAMPLES = check_run(config, CONFIG_FILE)
+validate(SAMPLES, schema="../schemas/samples.schema.yaml")
+
+COHORT = config["cohort"]
+OUT = f"results/{COHORT}"
+LOGS = f"{OUT}/logs"
+N_SAMPLES = len(SAMPLES)
+
+
+def counts_inputs():
+    """The files the import reads, so that editing any of them re-runs it."""
+    inputs = {"counts": config["counts"]["path"], "samples": config["samples"]}
+    if config["counts"]["tx2gene"]:
+        inputs["tx2gene"] = config["counts"]["tx2gene"]
+    if config["annotation"]:
+        inputs["annotation"] = config["annotation"]
+    return inputs
+
+
+def mem_mb_for(base_mb, per_input_mb):
+    """Memory request growing with the input's size (so the SLURM profile scales)."""
+
+    def mem_mb(wildcards, input, attempt):
+        return int((base_mb + per_input_mb * input.size_mb) * attempt)
+
+    return mem_mb
+
+
+def runtime_for(base_min, per_sample_min):
+    """Runtime request (minutes) growing with the number of samples."""
+
+    def runtime(wildcards, attempt):
+        return int((base_min + per_sample_min * N_SAMPLES) * attempt)
+
+    return runtime
+
+
+def final_outputs():
+    return [
+        f"{OUT}/counts.h5ad",
+        f"{OUT}/qc/library_stats.tsv",
+        f"{OUT}/qc/library_sizes.png",
+        f"{OUT}/qc/pca.tsv",
+        f"{OUT}/qc/pca_variance.tsv",
+        f"{OUT}/qc/pca.png",
+        f"{OUT}/qc/sample_correlation.tsv",
+        f"{OUT}/qc/sample_correlation.png",
+    ]

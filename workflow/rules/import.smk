@@ -1,0 +1,21 @@
+# ---- import: counts + sample sheet + annotation -> validated AnnData -----------------------
+
+
+rule import_counts:
+    input:
+        **counts_inputs(),
+    output:
+        h5ad=f"{OUT}/counts.h5ad",
+    log:
+        f"{LOGS}/import_counts.log",
+    params:
+        format=config["counts"]["format"],
+        star_strand=config["counts"]["star_strand"],
+    threads: 1
+    resources:
+        mem_mb=mem_mb_for(1000, 20),
+        runtime=runtime_for(10, 0.1),
+    conda:
+        "../../envs/tmeseq.yaml"
+    script:
+        "../scripts/import_counts.py"
