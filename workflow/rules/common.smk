@@ -1,20 +1,16 @@
-import os
 import sys
 from pathlib import Path
 
 from snakemake.utils import validate
 
-# The library lives in src/ beside this workflow; make it importable here and in the jobs
-# (also inside per-rule conda environments, which inherit PYTHONPATH).
+# The library lives in src/ beside this workflow. Rule scripts find it through the link
+# workflow/scripts/tmeseq (Snakemake puts a script's folder on its path), so jobs run in any
+# environment that has the dependencies, conda environments and cluster nodes included.
 SRC = str(Path(workflow.basedir) / "src")
 if SRC not in sys.path:
     sys.path.insert(0, SRC)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (SRC, os.environ.get("PYTHONPATH")) if p
-)
 
 from tmeseq.config import check_run, colour_variable  # noqa: E402
-
 
 validate(config, schema="../schemas/config.schema.yaml")
 CONFIG_FILE = (

@@ -8,14 +8,14 @@ rule import_counts:
         h5ad=f"{OUT}/counts.h5ad",
     log:
         f"{LOGS}/import_counts.log",
-    params:
-        format=config["counts"]["format"],
-        star_strand=config["counts"]["star_strand"],
+    conda:
+        "../../envs/tmeseq.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb_for(1000, 20),
         runtime=runtime_for(10, 0.1),
-    conda:
-        "../../envs/tmeseq.yaml"
+    params:
+        format=config["counts"]["format"],
+        star_strand=config["counts"]["star_strand"],
     script:
         "../scripts/import_counts.py"

@@ -34,14 +34,14 @@ rule qc:
         ),
     log:
         f"{LOGS}/qc.log",
-    params:
-        n_top_genes=config["qc"]["n_top_genes"],
-        colour_by=colour_variable(config),
+    conda:
+        "../../envs/tmeseq.yaml"
     threads: 2
     resources:
         mem_mb=mem_mb_for(2000, 40),
         runtime=runtime_for(10, 0.2),
-    conda:
-        "../../envs/tmeseq.yaml"
+    params:
+        n_top_genes=config["qc"]["n_top_genes"],
+        colour_by=colour_variable(config),
     script:
         "../scripts/qc.py"

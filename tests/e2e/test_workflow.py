@@ -1,0 +1,139 @@
+"""End-to-end: run snakemake for real on small cohorts (no mocking)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.helpers import REPO, write_config
+
+pytestmark = pytest.mark.e2e
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the workflow on ``workdir`` with its own config.yaml."""
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(workdir / "config.yaml"),
+        "--cores",
+        "2",
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def test_awkward_sample_names_end_to_end(awkward_cohort: Path) -> None:
+    run = snakemake(awkward_cohort)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = awkward_cohort / "results" / "awkward"
+    adata = ad.read_h5ad(out / "counts.h5ad")
+    assert list(adata.obs_names) == ["T-01", "3 mice", "a.b", "T-02", "x y.z", "007"]
+    assert adata.shape == (6, 300)
+    assert list(adata.var.columns[:2]) == ["gene_id", "symbol"]
+    expected = pd.read_csv(awkward_cohort / "counts.tsv", sep="\t", index_col=0)
+    np.testing.assert_array_equal(adata.X, expected.to_numpy().T)
+    assert adata.X.dtype == np.int64
+    stats = pd.read_csv(out / "qc" / "library_stats.tsv", sep="\t")
+    assert stats["sample"].tolist() == list(adata.obs_names)
+    assert stats["library_size"].tolist() == expected.sum(axis=0).tolist()
+    pca = pd.read_csv(out / "qc" / "pca.tsv", sep="\t")
+    # the planted group effect (odd positions = "trt") separates the arms on PC1
+    trt = pca.set_index("sample").loc[["3 mice", "T-02", "007"], "PC1"]
+    ctrl = pca.set_index("sample").loc[["T-01", "a.b", "x y.z"], "PC1"]
+    assert (np.sign(trt).nunique(), np.sign(ctrl).nunique()) == (1, 1)
+    assert np.sign(trt.iloc[0]) != np.sign(ctrl.iloc[0])
+    for name in ("pca.png", "library_sizes.png", "sample_correlation.png"):
+        assert (out / "qc" / name).stat().st_size > 1000
+
+
+def test_bad_sheet_stops_before_any_job(awkward_cohort: Path) -> None:
+    sheet = pd.read_csv(awkward_cohort / "samples.tsv", sep="\t")
+    sheet.loc[2, "arm"] = "Ctrl "
+    sheet.loc[3, "sample"] = "T-01"
+    sheet.to_csv(awkward_cohort / "samples.tsv", sep="\t", index=False)
+    run = snakemake(awkward_cohort)
+    assert run.returncode != 0
+    assert "duplicate sample IDs: 'T-01' on lines 2, 5" in run.stderr
+    assert not (awkward_cohort / "results").exists()
+
+
+def test_missing_level_stops_before_any_job(awkward_cohort: Path) -> None:
+    write_config(
+        awkward_cohort / "config.yaml",
+        de={
+            "design": "~ arm",
+            "contrasts": [
+                {
+                    "name": "trt_vs_placebo",
+                    "variable": "arm",
+                    "test": "trt",
+                    "reference": "placebo",
+                }
+            ],
+        },
+    )
+    run = snakemake(awkward_cohort)
+    assert run.returncode != 0
+    assert "reference level 'placebo' does not occur in column 'arm'" in run.stderr
+    assert "the levels present are 'ctrl', 'trt'" in run.stderr
+    assert not (awkward_cohort / "results").exists()
+
+
+def test_bad_counts_stop_in_import_and_leave_nothing(awkward_cohort: Path) -> None:
+    counts = pd.read_csv(awkward_cohort / "counts.tsv", sep="\t", index_col=0)
+    counts.loc["G0007", "a.b"] = -4
+    counts.to_csv(awkward_cohort / "counts.tsv", sep="\t")
+    run = snakemake(awkward_cohort)
+    assert run.returncode != 0
+    out = awkward_cohort / "results" / "awkward"
+    log = (out / "logs" / "import_counts.log").read_text()
+    assert "negative count -4 for gene 'G0007', sample 'a.b'" in log
+    assert "negative count -4 for gene 'G0007', sample 'a.b'" in run.stderr
+    assert not (out / "counts.h5ad").exists()
+    assert not (out / "qc").exists()
+    assert not list(out.glob("**/.*partial"))
+
+
+def test_cohort_config_does_not_inherit_example_config(awkward_cohort: Path) -> None:
+    """Keys left out of a --configfile take schema defaults, not config/config.yaml values."""
+    run = snakemake(awkward_cohort, "--dry-run", "--printshellcmds")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "results/awkward/counts.h5ad" in run.stdout
+    assert "results/example" not in run.stdout
+
+
+def test_example_cohort_runs_with_default_config(tmp_path: Path) -> None:
+    """The bundled example, run as the README's command does (no --configfile)."""
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    example = Path("workflow", "resources", "example")
+    shutil.copytree(REPO / example, tmp_path / example)
+    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+    run = subprocess.run(
+        [*command, "--directory", str(tmp_path), "--cores", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = tmp_path / "results" / "example"
+    adata = ad.read_h5ad(out / "counts.h5ad")
+    assert adata.shape == (18, 10000)
+    assert set(adata.obs["arm"]) == {"vehicle", "NKTR214", "chemo"}
+    assert {"Ifng", "Prf1", "Gzmb", "Cd274", "Foxp3"} <= set(adata.var["symbol"])
+    variance = pd.read_csv(out / "qc" / "pca_variance.tsv", sep="\t")
+    assert variance["variance_explained"].is_monotonic_decreasing
+    assert (out / "qc" / "pca.png").stat().st_size > 10000
