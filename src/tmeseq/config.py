@@ -94,15 +94,16 @@ def _check_paths(config: Mapping[str, Any], config_file: str | Path | None) -> N
 def _check_colour_by(
     config: Mapping[str, Any], sheet: pd.DataFrame, config_file: str | Path | None
 ) -> None:
-    column = config["qc"].get("colour_by")
-    if column and column not in sheet.columns:
-        raise InputError(
-            f"qc.colour_by names '{column}', not a sample-sheet column "
-            f"(columns: {', '.join(sheet.columns)})",
-            file=config_file,
-            where="key qc.colour_by",
-            fix="use a column of the sample sheet, or leave the key out",
-        )
+    for key in ("colour_by", "shape_by"):
+        column = config["qc"].get(key)
+        if column and column not in sheet.columns:
+            raise InputError(
+                f"qc.{key} names '{column}', not a sample-sheet column "
+                f"(columns: {', '.join(sheet.columns)})",
+                file=config_file,
+                where=f"key qc.{key}",
+                fix="use a column of the sample sheet, or leave the key out",
+            )
 
 
 def colour_variable(config: Mapping[str, Any]) -> str:

@@ -43,5 +43,6 @@ rule qc:
     params:
         n_top_genes=config["qc"]["n_top_genes"],
         colour_by=colour_variable(config),
+        shape_by=config["qc"]["shape_by"],
     script:
         "../scripts/qc.py"

@@ -9,5 +9,6 @@ with script_logging(snakemake.log[0]):
         outputs=dict(snakemake.output.items()),
         n_top_genes=snakemake.params.n_top_genes,
         colour_by=snakemake.params.colour_by,
+        shape_by=snakemake.params.shape_by,
         threads=snakemake.threads,
     )

@@ -22,6 +22,7 @@ import seaborn as sns
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from scipy.cluster.hierarchy import linkage
@@ -45,7 +46,8 @@ def _text(label: object) -> str:
 def _save(fig: Figure, path: str | Path) -> None:
     """Write ``fig`` to ``path`` (format from the extension) and close it."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    legends = [a for ax in fig.axes for a in ax.get_children() if isinstance(a, Legend)]
+    fig.savefig(path, dpi=DPI, bbox_inches="tight", bbox_extra_artists=legends)
     plt.close(fig)
 
 

@@ -21,6 +21,7 @@ def run(
     *,
     n_top_genes: int = 500,
     colour_by: str | None = None,
+    shape_by: str | None = None,
     threads: int = 1,
 ) -> None:
     """Compute the QC tables and figures of one cohort.
@@ -36,6 +37,8 @@ def run(
         Most variable genes used for the PCA.
     colour_by : str, optional
         Sample-sheet column that colours the figures.
+    shape_by : str, optional
+        Sample-sheet column that sets the PCA marker shape.
     threads : int
         Worker processes for the VST (PyDESeq2).
     """
@@ -44,6 +47,7 @@ def run(
 
     adata = ad.read_h5ad(h5ad)
     groups = adata.obs[colour_by].astype(str) if colour_by else None
+    shapes = adata.obs[shape_by].astype(str) if shape_by else None
     logger.info("QC of %d samples x %d genes", adata.n_obs, adata.n_vars)
     vst = qc.blind_vst(adata, threads=threads)
     scores, variance = qc.pca(vst, adata.obs_names, n_top=n_top_genes)
@@ -63,5 +67,5 @@ def run(
     write_tsv(variance, outputs["variance"])
     write_tsv(correlation, outputs["correlation"], index=True)
     plots.plot_library_sizes(stats, outputs["library_plot"], colour_by=groups)
-    plots.plot_pca(scores, variance, outputs["pca_plot"], colour_by=groups)
+    plots.plot_pca(scores, variance, outputs["pca_plot"], colour_by=groups, shape_by=shapes)
     plots.plot_correlation_heatmap(correlation, outputs["correlation_plot"], annotate_by=groups)
