@@ -137,3 +137,51 @@ def test_example_cohort_runs_with_default_config(tmp_path: Path) -> None:
     variance = pd.read_csv(out / "qc" / "pca_variance.tsv", sep="\t")
     assert variance["variance_explained"].is_monotonic_decreasing
     assert (out / "qc" / "pca.png").stat().st_size > 10000
+
+
+def write_salmon_cohort(root: Path, counts: pd.DataFrame) -> pd.DataFrame:
+    """Per-sample salmon quant.sf folders: two transcripts per gene whose fractional NumReads
+    sum to the gene count + 0.35 (so the import has to round)."""
+    rng = np.random.default_rng(3)
+    tx2gene = []
+    for sample in counts.columns:
+        rows = []
+        for gene, total in counts[sample].items():
+            share = rng.uniform(0.2, 0.8)
+            for k, part in enumerate((share, 1 - share)):
+                rows.append((f"{gene}-T{k}.1", 1500 + 100 * k, 1300.5, 1.0, total * part + 0.175))
+        quant = pd.DataFrame(
+            rows, columns=["Name", "Length", "EffectiveLength", "TPM", "NumReads"]
+        )
+        (root / "quants" / sample).mkdir(parents=True)
+        quant.to_csv(root / "quants" / sample / "quant.sf", sep="\t", index=False)
+    for gene in counts.index:
+        tx2gene += [(f"{gene}-T0.1", gene), (f"{gene}-T1.1", gene)]
+    pd.DataFrame(tx2gene, columns=["transcript_id", "gene_id"]).to_csv(
+        root / "tx2gene.tsv", sep="\t", index=False
+    )
+    return counts
+
+
+def test_salmon_folder_with_awkward_names_end_to_end(awkward_cohort: Path) -> None:
+    counts = pd.read_csv(awkward_cohort / "counts.tsv", sep="\t", index_col=0)
+    write_salmon_cohort(awkward_cohort, counts)
+    write_config(
+        awkward_cohort / "config.yaml",
+        counts={"path": "quants", "tx2gene": "tx2gene.tsv"},
+    )
+    run = snakemake(awkward_cohort)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = awkward_cohort / "results" / "awkward"
+    adata = ad.read_h5ad(out / "counts.h5ad")
+    assert set(adata.obs_names) == set(counts.columns)
+    imported = pd.DataFrame(adata.X.T, index=adata.var_names, columns=adata.obs_names)
+    # transcripts split each gene's reads fractionally; summing them back and rounding
+    # recovers the integer gene counts
+    expected = counts.loc[imported.index, imported.columns]
+    assert (imported == expected).all().all()
+    assert adata.uns["tmeseq"]["import"]["format"] == "salmon"
+    assert adata.uns["tmeseq"]["import"]["estimated_counts"]
+    log = (out / "logs" / "import_counts.log").read_text()
+    assert "Detected salmon" in log
+    assert "estimated count(s) to the nearest integer" in log
