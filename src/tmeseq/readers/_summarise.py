@@ -15,7 +15,7 @@ None, tximport's default).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from tmeseq.errors import InputError
+from tmeseq.readers._counttable import CountTable
+from tmeseq.readers._samples import require_path
 from tmeseq.readers._tables import gene_index, sample_columns
 from tmeseq.readers.tx2gene import FIX, read_tx2gene
 
@@ -217,3 +219,54 @@ def summarise(
     counts = pd.DataFrame(np.asarray(result.X).T, index=gene_index(result.var_names))
     counts.columns = sample_columns(list(files))
     return counts
+
+
+def read_quantifications(
+    path: str | Path,
+    tx2gene: str | Path | None,
+    tool: Tool,
+    sample_files: Callable[[Path], dict[str, Path]],
+    transcript_ids: Callable[[Path], list[str]],
+) -> CountTable:
+    """Read per-sample salmon or kallisto output and sum it to gene-level estimated counts.
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder of per-sample output folders (or one sample's folder or file).
+    tx2gene : str or Path or None
+        Transcript-to-gene map (table or GTF). Required.
+    tool : {"salmon", "kallisto"}
+        Which tool wrote the files.
+    sample_files : callable
+        The tool's sample -> quantification file lookup.
+    transcript_ids : callable
+        The tool's reader of one file's transcript IDs (which also checks its layout).
+
+    Returns
+    -------
+    CountTable
+        Gene-level summed estimated counts, samples sorted; ``estimated`` True.
+    """
+    map_path = require_tx2gene(tx2gene, tool)
+    folder = require_path(path)
+    files = sample_files(folder)
+    ids = {sample: transcript_ids(file) for sample, file in files.items()}
+    transcripts = check_same_transcripts(ids, files)
+    first = next(iter(files.values()))
+    counts = summarise(files, tool, gene_map(transcripts, map_path, first), folder)
+    logger.info(
+        "Summed %s estimates (%s) of %d transcripts to %d genes for %d samples",
+        tool,
+        first.name,
+        len(transcripts),
+        counts.shape[0],
+        counts.shape[1],
+    )
+    return CountTable(
+        counts=counts,
+        format=tool,
+        estimated=True,
+        symbols=None,
+        sources={sample: str(file) for sample, file in files.items()},
+    )

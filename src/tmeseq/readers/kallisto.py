@@ -22,13 +22,8 @@ import pandas as pd
 
 from tmeseq.errors import InputError
 from tmeseq.readers._counttable import CountTable
-from tmeseq.readers._samples import require_path, unique_samples
-from tmeseq.readers._summarise import (
-    check_same_transcripts,
-    gene_map,
-    require_tx2gene,
-    summarise,
-)
+from tmeseq.readers._samples import unique_samples
+from tmeseq.readers._summarise import read_quantifications
 from tmeseq.readers._text import peek_lines
 
 logger = logging.getLogger(__name__)
@@ -147,24 +142,4 @@ def read(path: str | Path, tx2gene: str | Path | None) -> CountTable:
         No map, no abundance files, mixed kinds, a file with another layout or other
         transcripts, or a map that matches none of the transcripts.
     """
-    map_path = require_tx2gene(tx2gene, "kallisto")
-    path = require_path(path)
-    files = sample_files(path)
-    ids = {sample: transcript_ids(file) for sample, file in files.items()}
-    transcripts = check_same_transcripts(ids, files)
-    mapping = gene_map(transcripts, map_path, next(iter(files.values())))
-    counts = summarise(files, "kallisto", mapping, path)
-    logger.info(
-        "Summed kallisto est_counts (%s) of %d transcripts to %d genes for %d samples",
-        next(iter(files.values())).name,
-        len(transcripts),
-        counts.shape[0],
-        counts.shape[1],
-    )
-    return CountTable(
-        counts=counts,
-        format="kallisto",
-        estimated=True,
-        symbols=None,
-        sources={sample: str(file) for sample, file in files.items()},
-    )
+    return read_quantifications(path, tx2gene, "kallisto", sample_files, transcript_ids)

@@ -19,13 +19,8 @@ import pandas as pd
 
 from tmeseq.errors import InputError
 from tmeseq.readers._counttable import CountTable
-from tmeseq.readers._samples import require_path, unique_samples
-from tmeseq.readers._summarise import (
-    check_same_transcripts,
-    gene_map,
-    require_tx2gene,
-    summarise,
-)
+from tmeseq.readers._samples import unique_samples
+from tmeseq.readers._summarise import read_quantifications
 from tmeseq.readers._text import is_gzip, peek_lines
 
 logger = logging.getLogger(__name__)
@@ -108,23 +103,4 @@ def read(path: str | Path, tx2gene: str | Path | None) -> CountTable:
         No map, no quant.sf found, a file with other columns or transcripts, or a map that
         matches none of the transcripts.
     """
-    map_path = require_tx2gene(tx2gene, "salmon")
-    path = require_path(path)
-    files = sample_files(path)
-    ids = {sample: transcript_ids(file) for sample, file in files.items()}
-    transcripts = check_same_transcripts(ids, files)
-    mapping = gene_map(transcripts, map_path, next(iter(files.values())))
-    counts = summarise(files, "salmon", mapping, path)
-    logger.info(
-        "Summed salmon NumReads of %d transcripts to %d genes for %d samples",
-        len(transcripts),
-        counts.shape[0],
-        counts.shape[1],
-    )
-    return CountTable(
-        counts=counts,
-        format="salmon",
-        estimated=True,
-        symbols=None,
-        sources={sample: str(file) for sample, file in files.items()},
-    )
+    return read_quantifications(path, tx2gene, "salmon", sample_files, transcript_ids)
