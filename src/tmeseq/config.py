@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from tmeseq.design import SAFE_NAME, check_contrasts, check_design
+from tmeseq.design import SAFE_NAME, check_contrasts, check_design, reference_levels
 from tmeseq.errors import InputError
 from tmeseq.samplesheet import read_sample_sheet
 
@@ -44,15 +44,21 @@ def check_run(config: Mapping[str, Any], config_file: str | Path | None = None) 
     sheet_file = config["samples"]
     sheet = read_sample_sheet(sheet_file)
     de = config["de"]
-    check_design(
+    matrix = check_design(
         sheet,
         de["design"],
         de.get("categorical", []),
+        reference_levels(de["contrasts"]),
         sheet_file=sheet_file,
         config_file=config_file,
     )
     check_contrasts(
-        sheet, de["contrasts"], de["design"], sheet_file=sheet_file, config_file=config_file
+        sheet,
+        de["contrasts"],
+        de["design"],
+        coefficients=list(matrix.columns),
+        sheet_file=sheet_file,
+        config_file=config_file,
     )
     _check_colour_by(config, sheet, config_file)
     return sheet
@@ -106,7 +112,11 @@ def _check_colour_by(
             )
 
 
-def colour_variable(config: Mapping[str, Any]) -> str:
-    """The sample-sheet column QC plots are coloured by: ``qc.colour_by`` or the first
-    contrast's variable."""
-    return str(config["qc"].get("colour_by") or config["de"]["contrasts"][0]["variable"])
+def colour_variable(config: Mapping[str, Any]) -> str | None:
+    """The sample-sheet column QC plots are coloured by: ``qc.colour_by``, else the variable of
+    the first contrast that names one (None when every contrast is a coefficient combination).
+    """
+    if config["qc"].get("colour_by"):
+        return str(config["qc"]["colour_by"])
+    variables = [c["variable"] for c in config["de"]["contrasts"] if "variable" in c]
+    return variables[0] if variables else None

@@ -48,10 +48,24 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
+def reference_levels(contrasts: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Reference level of each contrast variable: the ``reference`` of its first contrast.
+
+    The fit uses these, so that the design's coefficients (``arm[T.drug]``) are the
+    comparisons users asked for, and coefficient contrasts name them that way.
+    """
+    references: dict[str, str] = {}
+    for contrast in contrasts:
+        if "variable" in contrast:
+            references.setdefault(str(contrast["variable"]), str(contrast["reference"]))
+    return references
+
+
 def check_design(
     sheet: pd.DataFrame,
     design: str,
     categorical: Sequence[str] = (),
+    references: Mapping[str, str] | None = None,
     *,
     sheet_file: str | Path | None = None,
     config_file: str | Path | None = None,
@@ -66,6 +80,8 @@ def check_design(
         Formula such as ``"~ batch + arm"``.
     categorical : sequence of str
         Numeric columns to treat as categories.
+    references : mapping of str to str, optional
+        Reference level per factor (see :func:`reference_levels`).
     sheet_file, config_file : str or Path, optional
         Named in error messages.
 
@@ -93,7 +109,7 @@ def check_design(
                 fix="list only sample-sheet columns, spelled exactly as in its header",
             )
     _check_missing_values(sheet, variables, sheet_file)
-    typed = covariates(sheet, categorical)
+    typed = covariates(sheet, categorical, references)
     _check_factor_levels(typed, variables, sheet_file)
     matrix = _model_matrix(typed, design, config_file)
     _check_rank(matrix, design, config_file)
@@ -146,7 +162,7 @@ def _check_factor_levels(
     typed: pd.DataFrame, variables: Sequence[str], sheet_file: str | Path | None
 ) -> None:
     for column in variables:
-        if typed[column].dtype == object and typed[column].nunique() < 2:
+        if isinstance(typed[column].dtype, pd.CategoricalDtype) and typed[column].nunique() < 2:
             raise InputError(
                 f"column '{column}' is a factor in the design but has a single level "
                 f"('{typed[column].iloc[0]}')",
@@ -226,10 +242,14 @@ def check_contrasts(
     contrasts: Sequence[Mapping[str, Any]],
     design: str,
     *,
+    coefficients: Sequence[str] = (),
     sheet_file: str | Path | None = None,
     config_file: str | Path | None = None,
 ) -> None:
     """Check each contrast against the sample sheet and the design.
+
+    ``coefficients`` are the design matrix's column names, against which contrasts given as
+    a linear combination of coefficients are checked.
 
     Raises
     ------
@@ -244,6 +264,9 @@ def check_contrasts(
         where = f"de.contrasts[{i}] ('{contrast['name']}')"
         _check_contrast_name(contrast["name"], seen, where, config_file)
         seen.add(contrast["name"])
+        if "coefficients" in contrast:
+            _check_coefficients(contrast["coefficients"], coefficients, where, config_file)
+            continue
         variable = contrast["variable"]
         if variable not in sheet.columns:
             raise InputError(
@@ -261,6 +284,30 @@ def check_contrasts(
                 fix=f"add '{variable}' to de.design (e.g. '~ {variable}')",
             )
         _check_levels(sheet, contrast, where, sheet_file, config_file)
+
+
+def _check_coefficients(
+    weights: Mapping[str, float],
+    coefficients: Sequence[str],
+    where: str,
+    config_file: str | Path | None,
+) -> None:
+    unknown = [name for name in weights if name not in coefficients]
+    if unknown:
+        raise InputError(
+            f"coefficient(s) {_names(unknown)} are not in the design matrix, whose "
+            f"coefficients are {_names(coefficients)}",
+            file=config_file,
+            where=where,
+            fix="name coefficients exactly as listed (quote them in YAML)",
+        )
+    if not any(weight != 0 for weight in weights.values()):
+        raise InputError(
+            "every coefficient weight is 0, so the contrast tests nothing",
+            file=config_file,
+            where=where,
+            fix="give at least one coefficient a non-zero weight",
+        )
 
 
 def _check_contrast_name(

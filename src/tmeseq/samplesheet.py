@@ -8,7 +8,7 @@ numbers (continuous covariates) and which are categories.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -157,11 +157,17 @@ def is_numeric(values: pd.Series) -> bool:
     return bool(pd.to_numeric(present, errors="coerce").notna().all())
 
 
-def covariates(sheet: pd.DataFrame, categorical: Iterable[str] = ()) -> pd.DataFrame:
+def covariates(
+    sheet: pd.DataFrame,
+    categorical: Iterable[str] = (),
+    references: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Type the sheet's columns for a design.
 
     Columns whose values are all numbers become continuous (float) covariates unless listed in
-    ``categorical``; every other column stays text and is treated as a factor.
+    ``categorical``; every other column is a factor, stored as a pandas Categorical whose
+    first category is the reference level: the one given in ``references``, else the first
+    in sorted order (as R and formulaic do).
 
     Parameters
     ----------
@@ -169,15 +175,34 @@ def covariates(sheet: pd.DataFrame, categorical: Iterable[str] = ()) -> pd.DataF
         The sample sheet from :func:`read_sample_sheet`.
     categorical : iterable of str
         Columns to keep as categories even when they hold numbers (e.g. batch 1/2/3).
+    references : mapping of str to str, optional
+        Reference level per factor column.
 
     Returns
     -------
     pandas.DataFrame
-        A copy with numeric columns converted to float.
+        A copy with numeric columns as float and factor columns as Categorical; the
+        ``sample`` column is left as text.
     """
-    keep = set(categorical) | {SAMPLE_COLUMN}
+    references = references or {}
+    keep = set(categorical)
     typed = sheet.copy()
     for column in typed.columns:
+        if column == SAMPLE_COLUMN:
+            continue
         if column not in keep and is_numeric(typed[column]):
             typed[column] = pd.to_numeric(typed[column]).astype(float)
+        else:
+            typed[column] = _factor(typed[column], references.get(column))
     return typed
+
+
+def _factor(values: pd.Series, reference: str | None) -> pd.Series:
+    levels = sorted(values.dropna().astype(str).unique())
+    if reference is not None and reference in levels:
+        levels = [reference, *(level for level in levels if level != reference)]
+    return pd.Series(
+        pd.Categorical(values.astype("string").astype(object), categories=levels),
+        index=values.index,
+        name=values.name,
+    )

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from tmeseq.design import check_contrasts, check_design, confounded_terms
+from tmeseq.design import check_contrasts, check_design, confounded_terms, reference_levels
 from tmeseq.errors import InputError
 
 CONTRAST = {"name": "trt_vs_ctrl", "variable": "arm", "test": "trt", "reference": "ctrl"}
@@ -103,3 +103,26 @@ def test_design_column_with_missing_value(sheet):
     sheet.loc["s2", "batch"] = None
     with pytest.raises(InputError, match=r"column 'batch' is used in the design but is empty"):
         check_design(sheet, "~ batch + arm")
+
+
+def test_coefficient_contrast_checked_against_design(sheet):
+    matrix = check_design(sheet, "~ batch * arm")
+    good = {"name": "trt_in_b2", "coefficients": {"arm[T.trt]": 1, "batch[T.b2]:arm[T.trt]": 1}}
+    check_contrasts(sheet, [good], "~ batch * arm", coefficients=list(matrix.columns))
+    bad = {"name": "typo", "coefficients": {"arm[trt]": 1}}
+    with pytest.raises(InputError, match=r"coefficient\(s\) 'arm\[trt\]' are not in the design"):
+        check_contrasts(sheet, [bad], "~ batch * arm", coefficients=list(matrix.columns))
+    zero = {"name": "zero", "coefficients": {"arm[T.trt]": 0}}
+    with pytest.raises(InputError, match=r"every coefficient weight is 0"):
+        check_contrasts(sheet, [zero], "~ batch * arm", coefficients=list(matrix.columns))
+
+
+def test_reference_levels_from_first_contrast_per_variable(sheet):
+    contrasts = [
+        {"name": "a", "variable": "arm", "test": "trt", "reference": "ctrl"},
+        {"name": "b", "variable": "arm", "test": "ctrl", "reference": "trt"},
+        {"name": "c", "coefficients": {"Intercept": 1}},
+    ]
+    assert reference_levels(contrasts) == {"arm": "ctrl"}
+    matrix = check_design(sheet, "~ arm", references={"arm": "trt"})
+    assert list(matrix.columns) == ["Intercept", "arm[T.ctrl]"]

@@ -56,5 +56,12 @@ def test_covariates_numeric_unless_categorical():
     sheet = pd.DataFrame({"sample": ["a", "b"], "dose": ["1", "2.5"], "batch": ["1", "2"]})
     typed = covariates(sheet, categorical=["batch"])
     assert typed["dose"].dtype == float
-    assert typed["batch"].dtype == object
+    assert list(typed["batch"].cat.categories) == ["1", "2"]
     assert typed["sample"].dtype == object
+
+
+def test_covariates_reference_level_first():
+    sheet = pd.DataFrame({"sample": ["a", "b", "c"], "arm": ["chemo", "vehicle", "NKTR214"]})
+    typed = covariates(sheet, references={"arm": "vehicle"})
+    assert list(typed["arm"].cat.categories) == ["vehicle", "NKTR214", "chemo"]
+    assert list(typed["arm"]) == ["chemo", "vehicle", "NKTR214"]
