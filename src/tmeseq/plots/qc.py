@@ -22,33 +22,16 @@ import seaborn as sns
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
-Colour = tuple[float, float, float]
+from tmeseq.plots._style import DEFAULT, GREY, Colour, save, text
 
-DPI = 150
 MISSING = "NA"
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
 MAX_LABELLED = 30
-GREY: Colour = (0.6, 0.6, 0.6)
-DEFAULT: Colour = (0.3, 0.45, 0.69)
-
-
-def _text(label: object) -> str:
-    """Return ``label`` as text that matplotlib prints literally (no mathtext on ``$``)."""
-    return str(label).replace("$", r"\$")
-
-
-def _save(fig: Figure, path: str | Path) -> None:
-    """Write ``fig`` to ``path`` (format from the extension) and close it."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    legends = [a for ax in fig.axes for a in ax.get_children() if isinstance(a, Legend)]
-    fig.savefig(path, dpi=DPI, bbox_inches="tight", bbox_extra_artists=legends)
-    plt.close(fig)
 
 
 def _tick_size(n: int) -> float:
@@ -101,7 +84,7 @@ def _is_continuous(values: pd.Series) -> bool:
 
 def _colour_legend(palette: dict[str, Colour]) -> list[Patch]:
     """Legend handles: one coloured patch per level."""
-    return [Patch(facecolor=colour, label=_text(level)) for level, colour in palette.items()]
+    return [Patch(facecolor=colour, label=text(level)) for level, colour in palette.items()]
 
 
 def plot_library_sizes(
@@ -138,19 +121,19 @@ def plot_library_sizes(
         ax.bar(x, values, color=colours, edgecolor="black", linewidth=0.3)
         ax.axhline(float(np.median(values)), color="black", linestyle="--", linewidth=0.8)
         ax.set_ylabel(label)
-    axes[1].set_xticks(x, [_text(s) for s in stats["sample"]], rotation=90)
+    axes[1].set_xticks(x, [text(s) for s in stats["sample"]], rotation=90)
     axes[1].tick_params(axis="x", labelsize=_tick_size(n))
     axes[1].set_xlim(-0.6, n - 0.4)
     axes[1].set_xlabel("Sample")
     if colour_by is not None:
         axes[0].legend(
             handles=_colour_legend(palette),
-            title=_text(colour_by.name),
+            title=text(colour_by.name),
             loc="upper left",
             bbox_to_anchor=(1, 1),
         )
     fig.suptitle("Library size and detected genes per sample (dashed line: median)")
-    _save(fig, path)
+    save(fig, path)
 
 
 def _pca_groups(
@@ -173,7 +156,7 @@ def _markers(shapes: pd.Series, annotated: bool) -> tuple[pd.Series, list[Line2D
     labels, order = _levels(shapes)
     markers = {level: MARKERS[i % len(MARKERS)] for i, level in enumerate(order)}
     handles = [
-        Line2D([], [], marker=m, color="grey", linestyle="", label=_text(level))
+        Line2D([], [], marker=m, color="grey", linestyle="", label=text(level))
         for level, m in markers.items()
     ]
     return labels.map(markers), handles
@@ -218,7 +201,7 @@ def _scatter_continuous(fig: Figure, ax: plt.Axes, frame: pd.DataFrame, name: ob
             linewidths=0.5,
             zorder=3,
         )
-    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=_text(name))
+    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=text(name))
 
 
 def plot_pca(
@@ -261,7 +244,7 @@ def plot_pca(
     if n <= MAX_LABELLED:
         for _, row in frame.iterrows():
             ax.annotate(
-                _text(row["sample"]),
+                text(row["sample"]),
                 (row["PC1"], row["PC2"]),
                 xytext=(4, 4),
                 textcoords="offset points",
@@ -274,7 +257,7 @@ def plot_pca(
     ax.axhline(0, color="grey", linewidth=0.5, zorder=0)
     ax.axvline(0, color="grey", linewidth=0.5, zorder=0)
     ax.set_title(title or f"PCA of {n} samples (blind VST, most variable genes)")
-    _save(fig, path)
+    save(fig, path)
 
 
 def _pca_legends(
@@ -289,7 +272,7 @@ def _pca_legends(
     if colour_handles and colour_by is not None:
         legend = ax.legend(
             handles=colour_handles,
-            title=_text(colour_by.name),
+            title=text(colour_by.name),
             loc="upper left",
             bbox_to_anchor=(1.02, 1.0),
         )
@@ -298,7 +281,7 @@ def _pca_legends(
             ax.add_artist(legend)
         ax.legend(
             handles=shape_handles,
-            title=_text(shape_by.name),
+            title=text(shape_by.name),
             loc="lower left",
             bbox_to_anchor=(1.02, 0.0),
         )
@@ -337,13 +320,13 @@ def plot_correlation_heatmap(
         Figure title; a description of the plot by default.
     """
     n = len(corr)
-    names = [_text(s) for s in corr.index]
+    names = [text(s) for s in corr.index]
     data = pd.DataFrame(corr.to_numpy(dtype=np.float64), index=names, columns=names)
     row_colours = None
     handles: list[Patch] = []
     legend_title = ""
     if annotate_by is not None:
-        legend_title = _text(annotate_by.name)
+        legend_title = text(annotate_by.name)
         labels, order = _levels(_aligned(annotate_by, corr.index))
         palette = _palette(order)
         row_colours = pd.Series([palette[label] for label in labels], index=names)
@@ -381,4 +364,4 @@ def plot_correlation_heatmap(
         )
     default = "Sample-to-sample Pearson correlation (blind VST, all genes)"
     grid.figure.suptitle(title or default, y=1.02, fontsize="x-large")
-    _save(grid.figure, path)
+    save(grid.figure, path)

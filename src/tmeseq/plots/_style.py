@@ -1,0 +1,34 @@
+"""What every tmeseq figure shares: resolution, colours, literal text, saving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+
+Colour = tuple[float, float, float]
+
+DPI = 150
+GREY: Colour = (0.6, 0.6, 0.6)
+DEFAULT: Colour = (0.3, 0.45, 0.69)
+
+
+def text(label: object) -> str:
+    """Return ``label`` as text that matplotlib prints literally (no mathtext on ``$``)."""
+    return str(label).replace("$", r"\$")
+
+
+def save(fig: Figure, path: str | Path) -> None:
+    """Write ``fig`` to ``path`` (format from the extension) and close it.
+
+    The tight bounding box keeps every artist: titles, notes below the axes, and legends
+    placed outside the axes, including a first legend kept with ``add_artist`` when a second
+    one is drawn (matplotlib leaves those out of its default list).
+    """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    extra = list(fig.get_default_bbox_extra_artists())
+    extra += [a for ax in fig.axes for a in ax.get_children() if isinstance(a, Legend)]
+    fig.savefig(path, dpi=DPI, bbox_inches="tight", bbox_extra_artists=extra)
+    plt.close(fig)
