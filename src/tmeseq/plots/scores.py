@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -27,16 +28,20 @@ from tmeseq.plots._style import GREY, Colour, save, text
 from tmeseq.scores.compute import zscores
 from tmeseq.scores.tme import DIFFERENCE, PADJ, contrast_names
 
-SCALE_LABELS = {
-    "vst_log2": "VST (log2)",
-    "mean_z": "mean z-score",
-    "weighted_z": "weighted z-score",
-    "ssgsea_es": "ssGSEA ES",
-    "log2_ratio": "log2 ratio (VST)",
-}
+SCALE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "vst_log2": "VST (log2)",
+        "mean_z": "mean z-score",
+        "weighted_z": "weighted z-score",
+        "ssgsea_es": "ssGSEA ES",
+        "log2_ratio": "log2 ratio (VST)",
+    }
+)
 JITTER = 0.12
 MAX_STACKED = 4
 MISSING = "NA"
+CHAR_WIDTH = 0.085
+"""Approximate width (inches) of one character of a 10-point tick label."""
 LABEL_MARGIN = 0.8
 """Inches kept free right of the heatmap for the gene names."""
 
@@ -64,8 +69,9 @@ def _groups(groups: pd.Series, samples: pd.Index) -> tuple[pd.Series, list[str]]
 
 
 def _palette(levels: list[str]) -> dict[str, Colour]:
-    """Distinct colours per level (``tab10``, ``husl`` beyond 10); grey for ``NA``."""
-    colours = sns.color_palette("tab10" if len(levels) <= 10 else "husl", len(levels))
+    """Distinct colours per level (``tab10``, ``tab20``, ``husl`` beyond 20); grey for ``NA``."""
+    name = "tab10" if len(levels) <= 10 else "tab20" if len(levels) <= 20 else "husl"
+    colours = sns.color_palette(name, len(levels))
     palette = {
         level: (float(r), float(g), float(b))
         for level, (r, g, b) in zip(levels, colours, strict=True)
@@ -121,6 +127,7 @@ def plot_score_boxes(
         Figure title.
     """
     names = list(score_names) if score_names is not None else list(scores.columns)
+    ncols = max(1, min(ncols, len(names)))
     labels, order = _groups(groups, scores.index)
     palette = _palette(order)
     nrows = max(1, -(-len(names) // ncols))
@@ -205,6 +212,7 @@ def _annotate_panel(
     ax.set_ylabel(SCALE_LABELS.get(scale, scale), fontsize=8)
     if np.isnan(values).all():
         ax.text(0.5, 0.5, "NA (no gene found)", transform=ax.transAxes, ha="center")
+        ax.set_yticks([])
         return
     _draw_brackets(ax, values, brackets)
 
@@ -254,8 +262,11 @@ def plot_tme_comparison(
     finite = np.abs(diff[np.isfinite(diff)])
     limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad=GREY)
+    labels = _row_labels(table)
+    label_width = CHAR_WIDTH * max((len(label) for label in labels), default=10)
     fig, ax = plt.subplots(
-        figsize=(3.0 + 1.6 * len(contrasts), 1.2 + 0.5 * len(table)), layout="constrained"
+        figsize=(label_width + 1.5 + 1.1 * len(contrasts), 1.5 + 0.5 * len(table)),
+        layout="constrained",
     )
     image = ax.imshow(
         np.ma.masked_invalid(diff),
@@ -263,9 +274,9 @@ def plot_tme_comparison(
         norm=TwoSlopeNorm(0.0, -limit, limit),
         aspect="auto",
     )
-    _gridtext(ax, diff, padj, alpha)
+    _grid_text(ax, diff, padj, alpha)
     ax.set_xticks(range(len(contrasts)), [text(c) for c in contrasts], rotation=30, ha="right")
-    ax.set_yticks(range(len(table)), _row_labels(table))
+    ax.set_yticks(range(len(table)), labels)
     fig.colorbar(image, ax=ax, label="difference (score units)", shrink=0.8)
     ax.set_title(title or f"TME comparison (framed: padj < {alpha:g})")
     save(fig, path)
@@ -281,13 +292,15 @@ def _row_labels(table: pd.DataFrame) -> list[str]:
     return labels
 
 
-def _gridtext(ax: Axes, diff: np.ndarray, padj: np.ndarray, alpha: float) -> None:
+def _grid_text(ax: Axes, diff: np.ndarray, padj: np.ndarray, alpha: float) -> None:
     """Write the difference and padj in each cell; frame the significant ones."""
     for (i, j), d in np.ndenumerate(diff):
         if np.isnan(d):
             ax.text(j, i, "NA", ha="center", va="center", fontsize=7)
             continue
-        ax.text(j, i, f"{d:+.2f}\n{_format_p(padj[i, j])}", ha="center", va="center", fontsize=7)
+        ax.text(
+            j, i, f"{d:+.2f}\n{_format_p(float(padj[i, j]))}", ha="center", va="center", fontsize=7
+        )
         if padj[i, j] < alpha:
             frame = Rectangle((j - 0.47, i - 0.47), 0.94, 0.94, fill=False, linewidth=1.8)
             ax.add_patch(frame)

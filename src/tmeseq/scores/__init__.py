@@ -1,0 +1,37 @@
+"""Signature scores: per-sample scores, their arm comparison and the TME comparison table.
+
+- :func:`score_samples` scores effector genes, published signatures, cell-type proxies and
+  the derived CD8/Treg and M1/M2 ratios in every sample from a VST matrix
+  (:mod:`tmeseq.scores.compute` documents the scales).
+- :func:`compare_scores` tests one contrast of the DE design on every score (OLS + Wald t,
+  Benjamini-Hochberg), giving the ``scores/<contrast>.tsv`` table.
+- :func:`tme_comparison` assembles ``scores/tme_comparison.tsv`` from those tables.
+"""
+
+from tmeseq.scores.compare import CONTRACT_COLUMNS, bh_adjust, compare_scores, fit_contrast
+from tmeseq.scores.compute import (
+    RATIOS,
+    ScoreMethod,
+    ScoreResult,
+    score_samples,
+    symbol_matrix,
+    zscores,
+)
+from tmeseq.scores.tme import TME_PARAMETERS, TmeParameter, direction, tme_comparison
+
+__all__ = [
+    "CONTRACT_COLUMNS",
+    "RATIOS",
+    "TME_PARAMETERS",
+    "ScoreMethod",
+    "ScoreResult",
+    "TmeParameter",
+    "bh_adjust",
+    "compare_scores",
+    "direction",
+    "fit_contrast",
+    "score_samples",
+    "symbol_matrix",
+    "tme_comparison",
+    "zscores",
+]
