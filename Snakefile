@@ -18,6 +18,9 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/import.smk"
 include: "workflow/rules/qc.smk"
+include: "workflow/rules/de.smk"
+include: "workflow/rules/scores.smk"
+include: "workflow/rules/gsea.smk"
 
 
 rule all:

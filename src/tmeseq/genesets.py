@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -550,3 +550,48 @@ def _decode(data: bytes, path: Path) -> str:
             file=path,
             fix="save the file as UTF-8 plain text",
         ) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# User gene sets
+
+
+def read_gene_sets(path: str | Path, species: Species) -> Collection:
+    """Read a user's gene-set file: a GMT (``.gmt``) or a signature YAML (anything else).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    species : {"human", "mouse"}
+        Which gene lists of a YAML file to use (GMT files are taken as they are).
+
+    Returns
+    -------
+    Collection
+    """
+    path = Path(path)
+    if path.name.lower().endswith((".gmt", ".gmt.gz")):
+        return read_gmt(path)
+    return read_signatures(path, species)
+
+
+def combine(base: Collection, extra: Sequence[Collection], *, replace: bool = False) -> Collection:
+    """The sets of ``base`` with the users' sets added; a user set replaces a base set of the
+    same name. With ``replace``, only the users' sets are kept.
+
+    The combined collection keeps ``base``'s name; its version and SHA-256 list every file
+    (``"2026.11+user.gmt:<sha>"``) so a result records exactly what it used.
+    """
+    sets = {} if replace else {s.name: s for s in base.sets}
+    for collection in extra:
+        sets.update({s.name: s for s in collection.sets})
+    parts = [] if replace else [base]
+    parts += list(extra)
+    return Collection(
+        name=base.name,
+        version="+".join(p.version or "unversioned" for p in parts),
+        sha256="+".join(p.sha256 for p in parts),
+        source=";".join(p.source for p in parts),
+        sets=tuple(sets.values()),
+    )

@@ -58,6 +58,44 @@ def test_awkward_sample_names_end_to_end(awkward_cohort: Path) -> None:
     assert np.sign(trt.iloc[0]) != np.sign(ctrl.iloc[0])
     for name in ("pca.png", "library_sizes.png", "sample_correlation.png"):
         assert (out / "qc" / name).stat().st_size > 1000
+    check_de_outputs(out)
+
+
+CONTRACT = ["gene_id", "symbol", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj"]
+
+
+def check_de_outputs(out: Path) -> None:
+    """The DE table follows the contract and finds the planted genes (G0001-G0030 up 4x)."""
+    text = (out / "de" / "trt_vs_ctrl.tsv").read_text()
+    header = text.splitlines()[0].split("\t")
+    assert header == [*CONTRACT, "log2FoldChange_shrunk", "lfcSE_shrunk"]
+    assert "\tnan" not in text.lower()
+    table = pd.read_csv(out / "de" / "trt_vs_ctrl.tsv", sep="\t")
+    assert len(table) == 300
+    pvalues = table["pvalue"].dropna()
+    assert pvalues.is_monotonic_increasing
+    assert table["pvalue"].isna().sum() == len(table) - len(pvalues)
+    significant = table[table["padj"] < 0.05]
+    planted = {f"G{i:04d}" for i in range(1, 31)}
+    assert len(set(significant["gene_id"]) & planted) >= 25
+    assert (
+        significant.set_index("gene_id").loc[
+            sorted(set(significant["gene_id"]) & planted), "log2FoldChange"
+        ]
+        > 1
+    ).all()
+    assert len(set(significant["gene_id"]) - planted) <= 3
+    summary = pd.read_csv(out / "de" / "summary.tsv", sep="\t")
+    assert summary.loc[0, "contrast"] == "trt_vs_ctrl"
+    assert summary.loc[0, "n_up"] == (significant["log2FoldChange"] > 0).sum()
+    workbook = pd.read_excel(out / "de" / "results.xlsx", sheet_name=None)
+    assert list(workbook) == ["summary", "trt_vs_ctrl"]
+    model = ad.read_h5ad(out / "de" / "model.h5ad")
+    assert model.layers["vst"].shape == (6, 300)
+    assert model.uns["de"]["design"] == "~ arm"
+    for plot in ("volcano", "ma", "pvalues"):
+        assert (out / "de" / "plots" / f"trt_vs_ctrl.{plot}.png").stat().st_size > 5000
+    assert (out / "de" / "dispersions.png").stat().st_size > 5000
 
 
 def test_bad_sheet_stops_before_any_job(awkward_cohort: Path) -> None:

@@ -1,3 +1,4 @@
+import re
 import sys
 from pathlib import Path
 
@@ -25,6 +26,11 @@ COHORT = config["cohort"]
 OUT = f"results/{COHORT}"
 LOGS = f"{OUT}/logs"
 N_SAMPLES = len(SAMPLES)
+CONTRASTS = [c["name"] for c in config["de"]["contrasts"]]
+
+
+wildcard_constraints:
+    contrast="|".join(re.escape(name) for name in CONTRASTS),
 
 
 def counts_inputs():
@@ -65,4 +71,19 @@ def final_outputs():
         f"{OUT}/qc/pca.png",
         f"{OUT}/qc/sample_correlation.tsv",
         f"{OUT}/qc/sample_correlation.png",
+        f"{OUT}/de/model.h5ad",
+        f"{OUT}/de/summary.tsv",
+        f"{OUT}/de/results.xlsx",
+        f"{OUT}/de/dispersions.png",
+        *expand(f"{OUT}/de/{{contrast}}.tsv", contrast=CONTRASTS),
+        *expand(
+            f"{OUT}/de/plots/{{contrast}}.{{plot}}.png",
+            contrast=CONTRASTS,
+            plot=["volcano", "ma", "pvalues"],
+        ),
+        f"{OUT}/scores/sample_scores.tsv",
+        f"{OUT}/scores/tme_comparison.tsv",
+        f"{OUT}/scores/tme_comparison.png",
+        *expand(f"{OUT}/gsea/{{contrast}}.tsv", contrast=CONTRASTS),
+        f"{OUT}/gsea/nes_dotplot.png",
     ]

@@ -1,0 +1,91 @@
+# ---- de: one PyDESeq2 fit of the design, every contrast from it ----------------------------
+
+
+rule de:
+    input:
+        h5ad=rules.import_counts.output.h5ad,
+    output:
+        model=f"{OUT}/de/model.h5ad",
+        tables=expand(f"{OUT}/de/{{contrast}}.tsv", contrast=CONTRASTS),
+        summary=report(
+            f"{OUT}/de/summary.tsv",
+            caption="../report/de_summary.rst",
+            category="2. Differential expression",
+            labels={"table": "summary"},
+        ),
+        workbook=f"{OUT}/de/results.xlsx",
+    log:
+        f"{LOGS}/de.log",
+    conda:
+        "../../envs/tmeseq.yaml"
+    threads: 8
+    resources:
+        mem_mb=mem_mb_for(2000, 60),
+        runtime=runtime_for(20, 0.5),
+    params:
+        de=config["de"],
+        contrasts=CONTRASTS,
+    script:
+        "../scripts/de.py"
+
+
+rule de_plots:
+    input:
+        table=f"{OUT}/de/{{contrast}}.tsv",
+    output:
+        volcano=report(
+            f"{OUT}/de/plots/{{contrast}}.volcano.png",
+            caption="../report/de_volcano.rst",
+            category="2. Differential expression",
+            subcategory="{contrast}",
+            labels={"contrast": "{contrast}", "figure": "volcano"},
+        ),
+        ma=report(
+            f"{OUT}/de/plots/{{contrast}}.ma.png",
+            caption="../report/de_ma.rst",
+            category="2. Differential expression",
+            subcategory="{contrast}",
+            labels={"contrast": "{contrast}", "figure": "MA"},
+        ),
+        pvalues=report(
+            f"{OUT}/de/plots/{{contrast}}.pvalues.png",
+            caption="../report/de_pvalues.rst",
+            category="2. Differential expression",
+            subcategory="{contrast}",
+            labels={"contrast": "{contrast}", "figure": "p-value histogram"},
+        ),
+    log:
+        f"{LOGS}/de_plots.{{contrast}}.log",
+    conda:
+        "../../envs/tmeseq.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb_for(1000, 10),
+        runtime=runtime_for(5, 0),
+    params:
+        alpha=config["de"]["alpha"],
+        n_labels=config["de"]["n_labels"],
+    script:
+        "../scripts/de_plots.py"
+
+
+rule de_dispersions:
+    input:
+        model=rules.de.output.model,
+    output:
+        plot=report(
+            f"{OUT}/de/dispersions.png",
+            caption="../report/de_dispersions.rst",
+            category="2. Differential expression",
+            labels={"figure": "dispersion estimates"},
+        ),
+    log:
+        f"{LOGS}/de_dispersions.log",
+    conda:
+        "../../envs/tmeseq.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb_for(1000, 4),
+        runtime=runtime_for(5, 0),
+    script:
+        "../scripts/de_dispersions.py"

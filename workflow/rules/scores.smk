@@ -1,0 +1,54 @@
+# ---- scores: effector genes and TME signatures per sample, compared between arms -----------
+
+
+rule scores:
+    input:
+        model=rules.de.output.model,
+    output:
+        samples=report(
+            f"{OUT}/scores/sample_scores.tsv",
+            caption="../report/scores_samples.rst",
+            category="3. TME scores",
+            labels={"table": "scores per sample"},
+        ),
+        coverage=f"{OUT}/scores/coverage.tsv",
+        tables=expand(f"{OUT}/scores/{{contrast}}.tsv", contrast=CONTRASTS),
+        tme=report(
+            f"{OUT}/scores/tme_comparison.tsv",
+            caption="../report/scores_tme.rst",
+            category="3. TME scores",
+            labels={"table": "TME comparison"},
+        ),
+        boxes=report(
+            f"{OUT}/scores/score_boxplots.png",
+            caption="../report/scores_boxes.rst",
+            category="3. TME scores",
+            labels={"figure": "scores by arm"},
+        ),
+        tme_plot=report(
+            f"{OUT}/scores/tme_comparison.png",
+            caption="../report/scores_tme.rst",
+            category="3. TME scores",
+            labels={"figure": "TME comparison"},
+        ),
+        heatmap=report(
+            f"{OUT}/scores/signature_heatmap.png",
+            caption="../report/scores_heatmap.rst",
+            category="3. TME scores",
+            labels={"figure": "signature genes"},
+        ),
+    log:
+        f"{LOGS}/scores.log",
+    conda:
+        "../../envs/tmeseq.yaml"
+    threads: 2
+    resources:
+        mem_mb=mem_mb_for(1500, 20),
+        runtime=runtime_for(10, 0.1),
+    params:
+        species=config["species"],
+        scores=config["scores"],
+        contrasts=config["de"]["contrasts"],
+        alpha=config["de"]["alpha"],
+    script:
+        "../scripts/scores.py"

@@ -1,0 +1,7 @@
+"""Adapter for rule de_dispersions: unpack snakemake, call tmeseq."""
+
+from tmeseq.logs import script_logging
+from tmeseq.steps import de_plots
+
+with script_logging(snakemake.log[0]):
+    de_plots.run_dispersions(model=snakemake.input.model, output=snakemake.output.plot)

@@ -1,0 +1,7 @@
+"""Adapter for rule gsea_dotplot: unpack snakemake, call tmeseq."""
+
+from tmeseq.logs import script_logging
+from tmeseq.steps import gsea
+
+with script_logging(snakemake.log[0]):
+    gsea.run_dotplot(snakemake.input.tables, snakemake.params.contrasts, snakemake.output.plot)
