@@ -95,7 +95,7 @@ def shrink_level_contrast(
     Returns
     -------
     pandas.DataFrame
-        Index genes; columns ``log2FoldChange_shrunk`` and ``lfcSE_shrunk``.
+        Index genes; columns ``log2FoldChange`` and ``lfcSE`` (shrunk).
 
     Raises
     ------
@@ -126,10 +126,7 @@ def shrink_level_contrast(
         stats.lfc_shrink(coeff=coefficient)
     for warning in caught:
         logger.warning("apeGLM shrinkage of %s: %s", coefficient, warning.message)
-    result = stats.results_df[["log2FoldChange", "lfcSE"]]
-    return result.rename(
-        columns={"log2FoldChange": "log2FoldChange_shrunk", "lfcSE": "lfcSE_shrunk"}
-    )
+    return stats.results_df[["log2FoldChange", "lfcSE"]].copy()
 
 
 def _check_is_contrast(coefficient: pd.Series, expected: pd.Series, name: str) -> None:
@@ -141,4 +138,3 @@ def _check_is_contrast(coefficient: pd.Series, expected: pd.Series, name: str) -
             f"{gap:.3g}; shrinking it would report another comparison"
         )
     logger.info("Shrinking %s: checked equal to the contrast (max difference %.2g)", name, gap)
-
