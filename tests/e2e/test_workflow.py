@@ -59,6 +59,41 @@ def test_awkward_sample_names_end_to_end(awkward_cohort: Path) -> None:
     for name in ("pca.png", "library_sizes.png", "sample_correlation.png"):
         assert (out / "qc" / name).stat().st_size > 1000
     check_de_outputs(out)
+    check_unmatched_ids(out)
+
+
+def check_unmatched_ids(out: Path) -> None:
+    """IDs that match no signature gene: NA scores, warnings, and the run still completes."""
+    scores = pd.read_csv(out / "scores" / "sample_scores.tsv", sep="\t")
+    assert scores.columns[0] == "sample" and len(scores) == 6
+    assert scores.drop(columns="sample").isna().all().all()
+    log = (out / "logs" / "scores.log").read_text()
+    assert "WARNING" in log and "no gene" in log.lower()
+    tests = pd.read_csv(out / "scores" / "trt_vs_ctrl.tsv", sep="\t")
+    assert list(tests.columns[:8]) == [
+        "score",
+        "n_genes",
+        "n_found",
+        "mean_test",
+        "mean_reference",
+        "difference",
+        "pvalue",
+        "padj",
+    ]
+    assert (tests["n_found"] == 0).all() and tests["pvalue"].isna().all()
+    gsea = pd.read_csv(out / "gsea" / "trt_vs_ctrl.tsv", sep="\t")
+    assert list(gsea.columns) == [
+        "collection",
+        "term",
+        "size",
+        "es",
+        "nes",
+        "pvalue",
+        "fdr",
+        "leading_edge",
+    ]
+    assert gsea.empty
+    assert "coverage" in (out / "logs" / "gsea.trt_vs_ctrl.log").read_text().lower()
 
 
 CONTRACT = ["gene_id", "symbol", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj"]
@@ -175,6 +210,39 @@ def test_example_cohort_runs_with_default_config(tmp_path: Path) -> None:
     variance = pd.read_csv(out / "qc" / "pca_variance.tsv", sep="\t")
     assert variance["variance_explained"].is_monotonic_decreasing
     assert (out / "qc" / "pca.png").stat().st_size > 10000
+    check_example_biology(out)
+
+
+def check_example_biology(out: Path) -> None:
+    """The seed's directions, and the planted Hallmark shifts, come back from the data."""
+    tme = pd.read_csv(out / "scores" / "tme_comparison.tsv", sep="\t").set_index("score")
+    nktr = tme["nktr214_vs_vehicle_direction"]
+    for score in (
+        "cd8_t_cells",
+        "cd8_treg_ratio",
+        "nk_cells",
+        "effector",
+        "ifng",
+        "gzmb",
+        "prf1",
+        "cd274",
+    ):
+        assert nktr[score] == "up", score
+    assert nktr["tregs"] == "no change"
+    chemo = tme["chemo_vs_vehicle_direction"]
+    assert chemo["tregs"] == "down"
+    assert chemo["m1_m2_ratio"] == "up"
+    gsea = {
+        name: pd.read_csv(out / "gsea" / f"{name}.tsv", sep="\t").set_index("term")
+        for name in ("nktr214_vs_vehicle", "chemo_vs_vehicle")
+    }
+    ifng = gsea["nktr214_vs_vehicle"].loc["HALLMARK_INTERFERON_GAMMA_RESPONSE"]
+    assert ifng["fdr"] < 0.05 and ifng["nes"] > 0
+    for term in ("HALLMARK_E2F_TARGETS", "HALLMARK_G2M_CHECKPOINT"):
+        row = gsea["chemo_vs_vehicle"].loc[term]
+        assert row["fdr"] < 0.05 and row["nes"] < 0, term
+    hypoxia = gsea["nktr214_vs_vehicle"].loc["HALLMARK_HYPOXIA"]
+    assert hypoxia["fdr"] >= 0.05
 
 
 def write_salmon_cohort(root: Path, counts: pd.DataFrame) -> pd.DataFrame:

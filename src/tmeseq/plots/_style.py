@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 
@@ -32,3 +33,18 @@ def save(fig: Figure, path: str | Path) -> None:
     extra += [a for ax in fig.axes for a in ax.get_children() if isinstance(a, Legend)]
     fig.savefig(path, dpi=DPI, bbox_inches="tight", bbox_extra_artists=extra)
     plt.close(fig)
+
+
+def empty(ax: Axes, message: str) -> None:
+    """Replace the plot by ``message`` in the middle of the axes (nothing to draw)."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", wrap=True)
+
+
+def message_figure(path: str | Path, title: str, message: str) -> None:
+    """Save a figure that only says why there is nothing to show."""
+    fig, ax = plt.subplots(figsize=(7, 3))
+    fig.suptitle(text(title))
+    empty(ax, message)
+    save(fig, path)

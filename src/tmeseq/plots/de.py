@@ -26,7 +26,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.textpath import TextToPath
 
-from tmeseq.plots._style import DEFAULT, GREY, Colour, save, text
+from tmeseq.plots._style import DEFAULT, GREY, Colour, empty, save, text
 
 UP: Colour = (0.84, 0.15, 0.16)
 DOWN: Colour = (0.12, 0.47, 0.71)
@@ -62,13 +62,6 @@ def _headings(fig: Figure, ax: Axes, title: str, description: str) -> None:
     """The caller's title above the figure and a one-line description above the axes."""
     fig.suptitle(text(title), fontsize="large")
     ax.set_title(description, fontsize="small")
-
-
-def _empty(ax: Axes, message: str) -> None:
-    """Replace the plot by ``message`` in the middle of the axes."""
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", wrap=True)
 
 
 def _point_size(n: int) -> float:
@@ -280,7 +273,7 @@ def _volcano_figure(
     ax.set_xlabel(_lfc_label(lfc_column))
     ax.set_ylabel("-log10 p-value")
     if frame.empty:
-        _empty(ax, "No genes tested: every p-value (or fold change) is NA")
+        empty(ax, "No genes tested: every p-value (or fold change) is NA")
         return fig
     x = frame[lfc_column].to_numpy(dtype=np.float64)
     y, capped = _neg_log10(frame["pvalue"])
@@ -375,7 +368,7 @@ def _ma_figure(
     ax.set_xlabel("Mean of normalised counts (baseMean)")
     ax.set_ylabel(_lfc_label(column))
     if frame.empty:
-        _empty(ax, "No genes tested: no gene has a mean count above 0 and a fold change")
+        empty(ax, "No genes tested: no gene has a mean count above 0 and a fold change")
         return fig
     x = frame["baseMean"].to_numpy(dtype=np.float64)
     lfc = frame[column].to_numpy(dtype=np.float64)
@@ -472,7 +465,7 @@ def _pvalue_histogram_figure(table: pd.DataFrame, *, title: str) -> Figure:
     if note is not None:
         ax.text(0.0, -0.16, note, transform=ax.transAxes, va="top", fontsize="small")
     if values.size == 0:
-        _empty(ax, "No genes tested: every p-value is NA")
+        empty(ax, "No genes tested: every p-value is NA")
         return fig
     ax.hist(
         values,
@@ -588,7 +581,7 @@ def _dispersions_figure(model_var: pd.DataFrame, *, title: str) -> Figure:
     ax.set_xlabel("Mean of normalised counts")
     ax.set_ylabel("Dispersion")
     if frame.empty:
-        _empty(ax, "No genes tested: no gene has a mean count and a dispersion above 0")
+        empty(ax, "No genes tested: no gene has a mean count and a dispersion above 0")
         return fig
     size = _point_size(len(frame))
     ax.scatter(

@@ -29,7 +29,7 @@ from matplotlib.lines import Line2D
 from tmeseq.genesets import Collection
 from tmeseq.gsea.curve import running_enrichment
 from tmeseq.gsea.rankings import Ranking
-from tmeseq.plots._style import GREY, save, text
+from tmeseq.plots._style import GREY, empty, save, text
 
 __all__ = [
     "plot_enrichment",
@@ -62,13 +62,6 @@ def _require(table: pd.DataFrame, what: str) -> None:
     missing = [c for c in _NEEDED if c not in table.columns]
     if missing:
         raise ValueError(f"{what} needs GSEA result column(s) {', '.join(missing)}")
-
-
-def _empty(ax: Axes, message: str) -> None:
-    """Replace the plot by ``message`` in the middle of the axes."""
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", wrap=True)
 
 
 # --- NES dot plot --------------------------------------------------------------------------
@@ -217,7 +210,7 @@ def _nes_dotplot_figure(
     blocks = [b for _, b in shown.groupby("collection", sort=False)]
     if not blocks:
         fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
-        _empty(ax, f"No gene set reached FDR < {fdr_threshold:g} in any contrast")
+        empty(ax, f"No gene set reached FDR < {fdr_threshold:g} in any contrast")
         fig.suptitle(text(title))
         return fig
     heights = [b["term"].nunique() + 1.0 for b in blocks]
@@ -388,7 +381,7 @@ def _top_enrichments_figure(
     rows = rows[rows["collection"].isin(list(by_name))]
     if rows.empty:
         fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
-        _empty(ax, "No gene set was tested, so there is no enrichment to plot")
+        empty(ax, "No gene set was tested, so there is no enrichment to plot")
         fig.suptitle(text(title))
         return fig
     ncols = min(_PANEL_COLUMNS, len(rows))

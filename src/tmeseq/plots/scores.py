@@ -24,7 +24,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.patches import Patch, Rectangle
 
 from tmeseq.genesets import Collection
-from tmeseq.plots._style import GREY, Colour, save, text
+from tmeseq.plots._style import GREY, Colour, message_figure, save, text
 from tmeseq.scores.compute import zscores
 from tmeseq.scores.tme import DIFFERENCE, PADJ, contrast_names
 
@@ -347,7 +347,13 @@ def plot_signature_heatmap(
     """
     rows, set_of_row = _heatmap_rows(vst, collection, sets)
     if not rows:
-        raise ValueError("none of the signature genes is in the expression matrix")
+        message_figure(
+            path,
+            title or "Signature genes",
+            "None of the signature genes is among the cohort's gene symbols\n"
+            "(gene IDs without an annotation, or the other species' symbols?)",
+        )
+        return
     labels, order = _groups(groups, vst.index)
     samples = _sample_order(labels, order, cluster_samples)
     z = zscores(vst[sorted(set(rows))]).loc[samples.index]
