@@ -20,8 +20,9 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
         ("ruff", "check", "."),
         ("ruff", "format", "--check", "."),
         ("snakefmt", "--check", "."),
+        ("mypy",),
     ],
-    ids=["ruff-check", "ruff-format", "snakefmt"],
+    ids=["ruff-check", "ruff-format", "snakefmt", "mypy"],
 )
 def test_linter_is_clean(command: tuple[str, ...]) -> None:
     result = run(sys.executable, "-m", *command)

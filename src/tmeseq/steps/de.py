@@ -19,7 +19,7 @@ from pydeseq2.dds import DeseqDataSet
 from pydeseq2.default_inference import DefaultInference
 
 from tmeseq import __version__
-from tmeseq.de import DESettings, fit_model, test_contrast
+from tmeseq.de import DESettings, contrast_results, fit_model
 from tmeseq.de.prefilter import keep_genes, smallest_group
 from tmeseq.de.shrinkage import shrink_level_contrast
 from tmeseq.de.vst import vst_mean, vst_parametric
@@ -141,7 +141,7 @@ def _contrast_table(
     var: pd.DataFrame,
 ) -> pd.DataFrame:
     spec = _contrast_spec(contrast, dds)
-    results = test_contrast(dds, spec, settings, threads)
+    results = contrast_results(dds, spec, settings, threads)
     shrunk = None
     if de.get("shrink", True):
         shrunk = _shrink(dds, metadata, contrast, de["design"], results, threads)

@@ -68,16 +68,17 @@ def run(
     )
     design = fitted.obsm["design_matrix"]
     vectors = fitted.uns["de"]["contrast_vectors"]
-    tables = {
-        c["name"]: compare_scores(
+    tables = {}
+    for contrast in contrasts:
+        test_samples, reference_samples = _groups(fitted.obs, contrast)
+        tables[contrast["name"]] = compare_scores(
             result.scores,
             design,
-            np.asarray(vectors[c["name"]], dtype=float),
-            *_groups(fitted.obs, c),
+            np.asarray(vectors[contrast["name"]], dtype=float),
+            test_samples,
+            reference_samples,
             coverage=result.coverage,
         )
-        for c in contrasts
-    }
     write_tsv(result.sample_table(), outputs["samples"])
     write_tsv(result.coverage, outputs["coverage"])
     for name, table in tables.items():
@@ -88,7 +89,9 @@ def run(
     _plot(fitted, vst, result.scores, collection, tables, tme, contrasts, outputs, alpha)
 
 
-def _groups(obs: pd.DataFrame, contrast: Mapping[str, Any]) -> tuple[list[str] | None, ...]:
+def _groups(
+    obs: pd.DataFrame, contrast: Mapping[str, Any]
+) -> tuple[list[str] | None, list[str] | None]:
     if "variable" not in contrast:
         return None, None
     values = obs[contrast["variable"]].astype(str)
