@@ -12,8 +12,14 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+def gene_id(i: int) -> str:
+    """The i-th gene ID of the small test cohorts."""
+    return f"ENSMUSG{i:011d}"
+
+
 def small_counts(samples: list[str], n_genes: int = 300, seed: int = 1) -> pd.DataFrame:
-    """Negative-binomial counts, genes x samples, with gene IDs G0001..; group effect on the
+    """Negative-binomial counts, genes x samples, with Ensembl-style mouse gene IDs
+    (ENSMUSG00000000001.., no symbols); group effect on the
     first 30 genes for samples whose position is odd."""
     rng = np.random.default_rng(seed)
     means = rng.lognormal(mean=5, sigma=1.2, size=n_genes)
@@ -22,7 +28,7 @@ def small_counts(samples: list[str], n_genes: int = 300, seed: int = 1) -> pd.Da
     mu = means[:, None] * effect
     dispersion = 0.1
     counts = rng.negative_binomial(1 / dispersion, 1 / (1 + mu * dispersion))
-    genes = [f"G{i:04d}" for i in range(1, n_genes + 1)]
+    genes = [gene_id(i) for i in range(1, n_genes + 1)]
     return pd.DataFrame(counts, index=pd.Index(genes, name="gene_id"), columns=samples)
 
 

@@ -326,3 +326,24 @@ def test_species_checked() -> None:
 def test_bundled_path_missing() -> None:
     with pytest.raises(FileNotFoundError, match="workflow/resources"):
         bundled_path("genesets/nothing.gmt")
+
+
+def test_user_gene_sets_add_to_or_replace_the_bundled_signatures(tmp_path):
+    from tmeseq.genesets import (
+        combine,
+        read_gene_sets,
+        read_signatures,
+        signatures_path,
+    )
+
+    gmt = tmp_path / "mine.gmt"
+    gmt.write_text("tregs\tmy Treg list\tFoxp3\tIl2ra\tCtla4\nexhaustion\t-\tPdcd1\tHavcr2\tTox\n")
+    bundled = read_signatures(signatures_path(), "mouse")
+    user = read_gene_sets(gmt, "mouse")
+    combined = combine(bundled, [user])
+    assert combined.get("tregs").genes == ("Foxp3", "Il2ra", "Ctla4")
+    assert combined.get("exhaustion").genes == ("Pdcd1", "Havcr2", "Tox")
+    assert combined.get("nk_cells") == bundled.get("nk_cells")
+    assert combined.sha256 == f"{bundled.sha256}+{user.sha256}"
+    only = combine(bundled, [user], replace=True)
+    assert only.names == ("tregs", "exhaustion")

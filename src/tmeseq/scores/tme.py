@@ -1,6 +1,6 @@
-"""The TME comparison table: the seed document's parameters, answered from the data.
+"""The TME comparison table: the TME parameters of the NKTR-214 vs chemotherapy comparison (its Tables 1 and 2), answered from the data.
 
-One row per TME parameter (in the seed's order, with the effector genes also shown one by
+One row per TME parameter (in the comparison's order, with the effector genes also shown one by
 one), one block of three columns per contrast::
 
     parameter  score  <contrast>_direction  <contrast>_difference  <contrast>_padj  ...  scale
@@ -37,7 +37,7 @@ class TmeParameter:
     Attributes
     ----------
     label : str
-        The parameter as the seed document names it.
+        The parameter as the comparison names it.
     score : str
         The score (signature or derived ratio) that reads it out.
     """
@@ -58,7 +58,7 @@ TME_PARAMETERS: tuple[TmeParameter, ...] = (
     TmeParameter("Perforin (PRF1)", "prf1"),
     TmeParameter("PD-L1 (CD274)", "cd274"),
 )
-"""Rows of the table, in order (the seed's Tables 1 and 2)."""
+"""Rows of the table, in order (Tables 1 and 2 of the comparison)."""
 
 
 def direction(difference: float, padj: float, alpha: float) -> str:
@@ -85,7 +85,7 @@ def tme_comparison(
     alpha : float
         Significance level applied to ``padj``, in (0, 1).
     parameters : sequence of TmeParameter
-        The rows; the seed's parameters by default.
+        The rows; the comparison's parameters by default.
 
     Returns
     -------
