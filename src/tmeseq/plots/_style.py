@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
@@ -14,6 +15,8 @@ Colour = tuple[float, float, float]
 DPI = 150
 GREY: Colour = (0.6, 0.6, 0.6)
 DEFAULT: Colour = (0.3, 0.45, 0.69)
+#: How a missing annotation is labelled (and drawn grey).
+MISSING = "NA"
 
 
 def text(label: object) -> str:
@@ -48,3 +51,16 @@ def message_figure(path: str | Path, title: str, message: str) -> None:
     fig.suptitle(text(title))
     empty(ax, message)
     save(fig, path)
+
+
+def palette(levels: list[str]) -> dict[str, Colour]:
+    """Distinct colours per level (``tab10``, ``tab20``, ``husl`` beyond 20); grey for ``NA``."""
+    name = "tab10" if len(levels) <= 10 else "tab20" if len(levels) <= 20 else "husl"
+    colours = sns.color_palette(name, len(levels))
+    chosen = {
+        level: (float(r), float(g), float(b))
+        for level, (r, g, b) in zip(levels, colours, strict=True)
+    }
+    if MISSING in chosen:
+        chosen[MISSING] = GREY
+    return chosen

@@ -27,9 +27,9 @@ from matplotlib.patches import Patch
 from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
-from tmeseq.plots._style import DEFAULT, GREY, Colour, save, text
+from tmeseq.plots._style import DEFAULT, GREY, MISSING, Colour, save, text
+from tmeseq.plots._style import palette as palette_for
 
-MISSING = "NA"
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
 MAX_LABELLED = 30
 
@@ -61,19 +61,6 @@ def _levels(values: pd.Series) -> tuple[pd.Series, list[str]]:
     if (labels == MISSING).any():
         order.append(MISSING)
     return labels, order
-
-
-def _palette(levels: list[str]) -> dict[str, Colour]:
-    """Map levels to distinct colours (grey for ``NA``)."""
-    name = "tab10" if len(levels) <= 10 else "husl"
-    colours = sns.color_palette(name, len(levels))
-    palette = {
-        level: (float(r), float(g), float(b))
-        for level, (r, g, b) in zip(levels, colours, strict=True)
-    }
-    if MISSING in palette:
-        palette[MISSING] = GREY
-    return palette
 
 
 def _is_continuous(values: pd.Series) -> bool:
@@ -109,7 +96,7 @@ def plot_library_sizes(
     colours = [DEFAULT] * n
     if colour_by is not None:
         labels, order = _levels(_aligned(colour_by, stats["sample"]))
-        palette = _palette(order)
+        palette = palette_for(order)
         colours = [palette[label] for label in labels]
     width = min(40.0, max(6.0, 0.28 * n + 2.0))
     fig, axes = plt.subplots(2, 1, figsize=(width, 7.0), sharex=True, layout="constrained")
@@ -165,7 +152,7 @@ def _markers(shapes: pd.Series, annotated: bool) -> tuple[pd.Series, list[Line2D
 def _scatter_categorical(ax: plt.Axes, frame: pd.DataFrame, annotated: bool) -> list[Patch]:
     """Draw samples coloured by level; return the colour legend handles (if ``annotated``)."""
     labels, order = _levels(frame["colour"]) if annotated else (frame["colour"], [""])
-    palette = _palette(order) if annotated else {"": DEFAULT}
+    palette = palette_for(order) if annotated else {"": DEFAULT}
     for level in order:
         sub = frame[labels == level]
         for marker, part in sub.groupby("marker", sort=False):
@@ -328,7 +315,7 @@ def plot_correlation_heatmap(
     if annotate_by is not None:
         legend_title = text(annotate_by.name)
         labels, order = _levels(_aligned(annotate_by, corr.index))
-        palette = _palette(order)
+        palette = palette_for(order)
         row_colours = pd.Series([palette[label] for label in labels], index=names)
         row_colours.name = legend_title
         handles = _colour_legend(palette)

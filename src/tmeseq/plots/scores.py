@@ -24,7 +24,8 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.patches import Patch, Rectangle
 
 from tmeseq.genesets import Collection
-from tmeseq.plots._style import GREY, Colour, message_figure, save, text
+from tmeseq.plots._style import GREY, MISSING, Colour, message_figure, save, text
+from tmeseq.plots._style import palette as palette_for
 from tmeseq.scores.compute import zscores
 from tmeseq.scores.tme import DIFFERENCE, PADJ, contrast_names
 
@@ -39,7 +40,6 @@ SCALE_LABELS: Mapping[str, str] = MappingProxyType(
 )
 JITTER = 0.12
 MAX_STACKED = 4
-MISSING = "NA"
 CHAR_WIDTH = 0.085
 """Approximate width (inches) of one character of a 10-point tick label."""
 LABEL_MARGIN = 0.8
@@ -66,19 +66,6 @@ def _groups(groups: pd.Series, samples: pd.Index) -> tuple[pd.Series, list[str]]
     if (labels == MISSING).any():
         order.append(MISSING)
     return labels, order
-
-
-def _palette(levels: list[str]) -> dict[str, Colour]:
-    """Distinct colours per level (``tab10``, ``tab20``, ``husl`` beyond 20); grey for ``NA``."""
-    name = "tab10" if len(levels) <= 10 else "tab20" if len(levels) <= 20 else "husl"
-    colours = sns.color_palette(name, len(levels))
-    palette = {
-        level: (float(r), float(g), float(b))
-        for level, (r, g, b) in zip(levels, colours, strict=True)
-    }
-    if MISSING in palette:
-        palette[MISSING] = GREY
-    return palette
 
 
 def _format_p(p: float) -> str:
@@ -129,7 +116,7 @@ def plot_score_boxes(
     names = list(score_names) if score_names is not None else list(scores.columns)
     ncols = max(1, min(ncols, len(names)))
     labels, order = _groups(groups, scores.index)
-    palette = _palette(order)
+    palette = palette_for(order)
     nrows = max(1, -(-len(names) // ncols))
     width = ncols * max(2.6, 0.75 * len(order) + 1.2)
     fig, axes = plt.subplots(
@@ -360,8 +347,8 @@ def plot_signature_heatmap(
     data = pd.DataFrame(
         z[rows].to_numpy().T, index=[text(g) for g in rows], columns=samples.index.astype(str)
     )
-    set_palette = _palette(list(dict.fromkeys(set_of_row)))
-    group_palette = _palette(order)
+    set_palette = palette_for(list(dict.fromkeys(set_of_row)))
+    group_palette = palette_for(order)
     width = max(7.0, 0.3 * data.shape[1] + 4.0)
     right = 1.0 + LABEL_MARGIN / width
     grid = sns.clustermap(
