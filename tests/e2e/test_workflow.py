@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import anndata as ad
@@ -60,6 +61,12 @@ def test_awkward_sample_names_end_to_end(awkward_cohort: Path) -> None:
         assert (out / "qc" / name).stat().st_size > 1000
     check_de_outputs(out)
     check_unmatched_ids(out)
+    report = snakemake(awkward_cohort, "--report", str(awkward_cohort / "report.zip"))
+    assert report.returncode == 0, report.stderr[-2000:]
+    with zipfile.ZipFile(awkward_cohort / "report.zip") as bundle:
+        names = bundle.namelist()
+    assert any(name.endswith("pca.png") for name in names)
+    assert any(name.endswith("tme_comparison.tsv") for name in names)
 
 
 def check_unmatched_ids(out: Path) -> None:
