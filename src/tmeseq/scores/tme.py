@@ -1,4 +1,5 @@
-"""The TME comparison table: the TME parameters of the NKTR-214 vs chemotherapy comparison (its Tables 1 and 2), answered from the data.
+"""The TME comparison table: the parameters of the NKTR-214 vs chemotherapy comparison
+(its Tables 1 and 2), answered from the data.
 
 One row per TME parameter (in the comparison's order, with the effector genes also shown one by
 one), one block of three columns per contrast::
