@@ -124,11 +124,14 @@ def _plot(
     from tmeseq.plots import scores as plots
 
     variable = next((str(c["variable"]) for c in contrasts if "variable" in c), None)
-    groups = (
-        fitted.obs[variable].astype("category")
-        if variable
-        else pd.Series("all samples", index=fitted.obs_names)
-    )
+    if variable:
+        values = fitted.obs[variable].astype(str)
+        # arms in sample-sheet order (the example lists vehicle first)
+        groups = pd.Series(
+            pd.Categorical(values, categories=list(dict.fromkeys(values))), index=values.index
+        )
+    else:
+        groups = pd.Series("all samples", index=fitted.obs_names)
     pairs = {
         str(c["name"]): (str(c["test"]), str(c["reference"])) for c in contrasts if "variable" in c
     }
