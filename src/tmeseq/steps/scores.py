@@ -128,7 +128,9 @@ def _plot(
         values = fitted.obs[variable].astype(str)
         # arms in sample-sheet order (the example lists vehicle first)
         groups = pd.Series(
-            pd.Categorical(values, categories=list(dict.fromkeys(values))), index=values.index
+            pd.Categorical(values, categories=list(dict.fromkeys(values))),
+            index=values.index,
+            name=variable,
         )
     else:
         groups = pd.Series("all samples", index=fitted.obs_names)
