@@ -1,0 +1,88 @@
+"""Benchmark: time and peak memory of the DE fit as a cohort grows.
+
+Simulates negative-binomial cohorts (two arms, two batches, ``--genes`` genes) of each size in
+``--samples``, fits ``~ batch + arm`` once and tests one contrast, each size in a fresh
+process so that peak memory is that size's own. Prints a table; nothing is asserted (the
+numbers guide the rules' ``mem_mb``/``runtime`` and users' cluster requests).
+
+    python3 benchmarks/de_scaling.py --samples 12 48 96 --genes 20000 --threads 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+
+def one_run(n_samples: int, n_genes: int, threads: int) -> dict[str, float]:
+    """Simulate, fit and test one cohort; return seconds and peak RSS (MB)."""
+    from tmeseq.de import DESettings, contrast_results, fit_model
+    from tmeseq.samplesheet import covariates
+    from tmeseq.simulate import effects_for, simulate_counts
+
+    sheet = pd.DataFrame(
+        {
+            "sample": [f"s{i:04d}" for i in range(n_samples)],
+            "arm": np.where(np.arange(n_samples) < n_samples // 2, "ctrl", "trt"),
+            "batch": np.where(np.arange(n_samples) % 2 == 0, "b1", "b2"),
+        }
+    ).set_index("sample", drop=False)
+    genes = [f"g{i:06d}" for i in range(n_genes)]
+    effects = effects_for(sheet, "arm", "trt", genes[: n_genes // 20], 1.0)
+    counts = simulate_counts(genes, sheet, effects, seed=1).T
+    metadata = covariates(sheet, references={"arm": "ctrl"}).drop(columns="sample")
+    settings = DESettings(alpha=0.05)
+    started = time.perf_counter()
+    dds = fit_model(counts, metadata, "~ batch + arm", settings, threads)
+    fitted = time.perf_counter()
+    results = contrast_results(dds, ["arm", "trt", "ctrl"], settings, threads)
+    done = time.perf_counter()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "samples": n_samples,
+        "genes": n_genes,
+        "fit_s": round(fitted - started, 2),
+        "test_s": round(done - fitted, 2),
+        "peak_rss_mb": round(peak_mb, 0),
+        "significant": int((results["padj"] < 0.05).sum()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, nargs="+", default=[12, 48, 96])
+    parser.add_argument("--genes", type=int, default=20000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_run(args.samples[0], args.genes, args.threads)))
+        return
+    rows = []
+    for n in args.samples:
+        command = [
+            sys.executable,
+            __file__,
+            "--one",
+            "--samples",
+            str(n),
+            "--genes",
+            str(args.genes),
+            "--threads",
+            str(args.threads),
+        ]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        rows.append(json.loads(output.strip().splitlines()[-1]))
+        print(rows[-1], flush=True)
+    print(pd.DataFrame(rows).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
