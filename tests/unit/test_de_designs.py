@@ -185,3 +185,27 @@ def test_three_contrasts_come_from_one_fit(tmp_path, caplog) -> None:
     )
     shrunk = pd.read_csv(tables["drug_vs_chemo"], sep="\t", index_col="gene_id")
     assert shrunk.loc[genes[:40], "log2FoldChange_shrunk"].median() > 1.0
+
+
+def test_results_do_not_depend_on_the_number_of_workers(monkeypatch) -> None:
+    """Genes are split into blocks by work, not by workers: 1 or 2 processes, same bits."""
+    import tmeseq.de.inference as inference
+
+    monkeypatch.setattr(inference, "MIN_WORK_PER_WORKER", 5_000)
+    samples = sheet(arm=["ctrl"] * 4 + ["trt"] * 4, batch=["b1", "b2"] * 4)
+    genes = [f"g{i:05d}" for i in range(800)]
+    counts = simulate_counts(
+        genes, samples, effects_for(samples, "arm", "trt", genes[:50], 1.2), seed=8
+    )
+    metadata = covariates(samples, references={"arm": "ctrl"}).drop(columns="sample")
+    assert len(inference.RCompatInference._chunks(800, 800 * 8 * 3)) > 2
+    tables = [
+        contrast_results(
+            fit_model(counts.T, metadata, "~ batch + arm", SETTINGS, threads),
+            ["arm", "trt", "ctrl"],
+            SETTINGS,
+            threads,
+        )
+        for threads in (1, 2)
+    ]
+    pd.testing.assert_frame_equal(tables[0], tables[1], check_exact=True)

@@ -39,8 +39,10 @@ from scipy.stats import norm
 
 from tmeseq.de import dispersion, glm, trend
 
-#: Work (genes x samples) below which one more worker process does not pay for its start-up.
-MIN_CELLS_PER_WORKER = 2_000_000
+#: Work (genes x samples x design coefficients) below which one more worker process does not
+#: pay for its start-up. Per-gene fits cost about samples x coefficients, so a paired design
+#: with dozens of patient coefficients is worth splitting long before a two-group one is.
+MIN_WORK_PER_WORKER = 6_000_000
 
 AltHypothesis = Literal["greaterAbs", "lessAbs", "greater", "less"]
 T = TypeVar("T")
@@ -77,22 +79,32 @@ class RCompatInference(DefaultInference):
 
     # -- chunked execution -------------------------------------------------------------------
 
-    def _chunks(self, n_genes: int, n_cells: int) -> list[slice]:
-        workers = min(self.n_cpus, max(1, n_cells // MIN_CELLS_PER_WORKER), n_genes)
-        edges = np.linspace(0, n_genes, workers + 1).astype(int)
+    @staticmethod
+    def _chunks(n_genes: int, work: int) -> list[slice]:
+        """Split genes into blocks of about ``MIN_WORK_PER_WORKER`` work.
+
+        The blocks depend on the data only, never on the number of workers, so results are
+        identical whatever ``n_cpus`` is (vectorised arithmetic on a block of another shape
+        can round differently).
+        """
+        n_blocks = min(max(1, work // MIN_WORK_PER_WORKER), n_genes)
+        edges = np.linspace(0, n_genes, n_blocks + 1).astype(int)
         return [slice(a, b) for a, b in itertools.pairwise(edges) if b > a]
 
     def _run(self, function: Callable[..., T], per_gene: dict[str, Any], **shared: Any) -> list[T]:
-        """Call ``function`` on row chunks of the ``per_gene`` arrays, in parallel if worth it."""
+        """Call ``function`` on row blocks of the ``per_gene`` arrays, in parallel if worth it."""
         first = np.asarray(next(iter(per_gene.values())))
-        chunks = self._chunks(first.shape[0], first.size)
+        design = shared.get("design")
+        coefficients = np.asarray(design).shape[1] if design is not None else 1
+        chunks = self._chunks(first.shape[0], first.size * coefficients)
+        workers = min(self.n_cpus, len(chunks))
+        if workers == 1:
+            return [function(**{k: v[c] for k, v in per_gene.items()}, **shared) for c in chunks]
         calls = [
             delayed(function)(**{k: v[c] for k, v in per_gene.items()}, **shared) for c in chunks
         ]
-        if len(calls) == 1:
-            return [function(**{k: v[chunks[0]] for k, v in per_gene.items()}, **shared)]
         with parallel_backend(self._backend, inner_max_num_threads=1):
-            return Parallel(n_jobs=len(calls), verbose=self._joblib_verbosity)(calls)
+            return Parallel(n_jobs=workers, verbose=self._joblib_verbosity)(calls)
 
     # -- routines driven by tmeseq.de.fit ------------------------------------------------------
 
