@@ -112,7 +112,7 @@ def check_design(
     typed = covariates(sheet, categorical, references)
     _check_factor_levels(typed, variables, sheet_file)
     matrix = _model_matrix(typed, design, config_file)
-    _check_rank(matrix, design, config_file)
+    check_rank(matrix, f"the design '{design}'", file=config_file)
     return matrix
 
 
@@ -211,14 +211,37 @@ def confounded_terms(matrix: pd.DataFrame) -> list[tuple[str, list[str]]]:
     return redundant
 
 
-def _check_rank(matrix: pd.DataFrame, design: str, config_file: str | Path | None) -> None:
+def check_rank(
+    matrix: pd.DataFrame,
+    label: str,
+    *,
+    file: str | Path | None = None,
+    where: str | None = "key de.design",
+) -> None:
+    """Check that a design matrix can be fitted: residual degrees of freedom, full rank.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        Samples x coefficients, named as the design names them.
+    label : str
+        How messages name the design, e.g. ``"the design '~ batch + arm'"``.
+    file, where : optional
+        Named in messages.
+
+    Raises
+    ------
+    InputError
+        With no residual degrees of freedom, or when terms are confounded (named, with the
+        columns each is a combination of).
+    """
     n_samples, n_coef = matrix.shape
     if n_coef >= n_samples:
         raise InputError(
-            f"the design '{design}' has {n_coef} coefficients for {n_samples} samples, which "
-            "leaves no residual degrees of freedom to estimate dispersion",
-            file=config_file,
-            where="key de.design",
+            f"{label} has {n_coef} coefficients for {n_samples} samples, which leaves no "
+            "residual degrees of freedom to estimate dispersion or variance",
+            file=file,
+            where=where,
             fix="use a simpler design or add samples",
         )
     redundant = confounded_terms(matrix)
@@ -228,10 +251,10 @@ def _check_rank(matrix: pd.DataFrame, design: str, config_file: str | Path | Non
             for term, partners in redundant
         )
         raise InputError(
-            f"the design '{design}' is not of full rank: some terms are confounded and cannot "
+            f"{label} is not of full rank: some terms are confounded and cannot "
             f"be told apart ({details})",
-            file=config_file,
-            where="key de.design",
+            file=file,
+            where=where,
             fix="drop one of the confounded variables from the design, or fix the sample sheet "
             "(e.g. a batch that holds a single arm cannot be separated from that arm)",
         )

@@ -48,6 +48,7 @@ from tmeseq.de.dispersion import (
 from tmeseq.de.filtering import independent_filtering
 from tmeseq.de.inference import RCompatInference, contrast_standard_errors, wald_statistics
 from tmeseq.de.rstats import bh_adjust
+from tmeseq.design import check_rank
 from tmeseq.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -224,19 +225,7 @@ def _design(dds: DeseqDataSet) -> np.ndarray:
 
 
 def _check_design(dds: DeseqDataSet, design: str) -> None:
-    matrix = _design(dds)
-    if np.linalg.matrix_rank(matrix) < matrix.shape[1]:
-        raise InputError(
-            f"the design '{design}' is not of full rank: some coefficients cannot be estimated",
-            where="key de.design",
-            fix="remove covariates that are confounded with each other or with the arm",
-        )
-    if matrix.shape[0] <= matrix.shape[1]:
-        raise InputError(
-            f"the design '{design}' has as many coefficients as samples, so no replicates",
-            where="key de.design",
-            fix="use a design with fewer covariates, or add samples",
-        )
+    check_rank(dds.obsm["design_matrix"], f"the design '{design}'")
 
 
 # -- step 1: size factors ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from tmeseq.design import confounded_terms
+from tmeseq.design import check_rank
 from tmeseq.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -182,25 +182,7 @@ def _checked_design(design_matrix: pd.DataFrame) -> pd.DataFrame:
         raise InputError("sample names repeat in the design matrix", where=_WHERE)
     if not np.isfinite(design.to_numpy()).all():
         raise InputError("the design matrix holds missing or infinite values", where=_WHERE)
-    n, p = design.shape
-    if n <= p:
-        raise InputError(
-            f"{p} coefficients for {n} samples leave no residual degrees of freedom, so no "
-            "variance (and no p-value) can be estimated",
-            where=_WHERE,
-            fix="use a simpler design or add samples",
-        )
-    redundant = confounded_terms(design)
-    if redundant:
-        detail = "; ".join(
-            f"{term!r} = combination of {', '.join(map(repr, parts)) or 'nothing'}"
-            for term, parts in redundant
-        )
-        raise InputError(
-            f"the design matrix is not of full rank ({detail})",
-            where=_WHERE,
-            fix="drop one of the confounded variables from the design",
-        )
+    check_rank(design, "the design matrix of the score model", where=_WHERE)
     return design
 
 
