@@ -34,6 +34,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,10 +44,13 @@ from pydeseq2.ds import DeseqStats
 from scipy.stats import spearmanr
 from threadpoolctl import threadpool_limits
 
-from tmeseq.de import DESettings, contrast_results, fit_model
+from tmeseq.de import DEModel, Engine, contrast_results, fit_model
+from tmeseq.samplesheet import covariates
+from tmeseq.settings import Contrast, DEModelSettings, DETestSettings
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "validation"
+#: The real datasets ship with the tests (tests/data/<name>/SOURCE.md: origin and licence).
+DATA = REPO / "tests" / "data"
 R_SCRIPT = REPO / "validation" / "r_deseq2" / "run_deseq2.R"
 ALPHA = 0.05
 THRESHOLDS = {"lfc_spearman": 0.999, "logp_spearman": 0.995, "jaccard": 0.97}
@@ -66,15 +70,15 @@ class Dataset:
 DATASETS = {
     "airway": Dataset(
         "airway",
-        SHARED / "airway" / "airway_cts.tsv.gz",
-        SHARED / "airway" / "airway_metadata.tsv",
+        DATA / "airway" / "airway_cts.tsv.gz",
+        DATA / "airway" / "airway_metadata.tsv",
         "~ cell + dex",
         ["dex", "trt", "untrt"],
     ),
     "pasilla": Dataset(
         "pasilla",
-        SHARED / "pasilla" / "pasilla_cts.tsv",
-        SHARED / "pasilla" / "pasilla_metadata.tsv",
+        DATA / "pasilla" / "pasilla_cts.tsv",
+        DATA / "pasilla" / "pasilla_metadata.tsv",
         "~ type + condition",
         ["condition", "treated", "untreated"],
     ),
@@ -139,16 +143,43 @@ def run_r(dataset: Dataset, out: Path) -> Side:
     )
 
 
-def run_tmeseq(dataset: Dataset, threads: int) -> tuple[Side, DeseqDataSet]:
+def tmeseq_settings(dataset: Dataset) -> tuple[DEModelSettings, DETestSettings]:
+    """R DESeq2's defaults (those of the schema too), with this script's alpha."""
+    variable, test, reference = dataset.contrast
+    contrast = Contrast("comparison", variable=variable, test=test, reference=reference)
+    model = DEModelSettings(
+        design=dataset.design,
+        categorical=(),
+        contrasts=(contrast,),
+        prefilter_min_count=0,
+        prefilter_min_samples=None,
+        size_factors="ratio",
+        fit_type="parametric",
+        refit_cooks=True,
+        min_replicates=7,
+    )
+    test_settings = DETestSettings(
+        alpha=ALPHA,
+        cooks_filter=True,
+        independent_filter=True,
+        lfc_threshold=0.0,
+        alt_hypothesis="greaterAbs",
+        shrink=False,
+    )
+    return model, test_settings
+
+
+def run_tmeseq(dataset: Dataset, threads: int) -> tuple[Side, DEModel]:
     """tmeseq's fit and test."""
     counts, metadata = load(dataset)
-    settings = DESettings(alpha=ALPHA)
+    model_settings, test_settings = tmeseq_settings(dataset)
+    typed = covariates(metadata, (), model_settings.references)
     started = time.perf_counter()
-    dds = fit_model(counts, metadata, dataset.design, settings, threads)
-    results = contrast_results(dds, dataset.contrast, settings, threads)
+    model = fit_model(counts, typed, model_settings, Engine(n_workers=threads))
+    results = contrast_results(model, model_settings.contrasts[0], test_settings)
     side = Side("tmeseq", results, time.perf_counter() - started)
     side.summary = {"filter_threshold": results.attrs.get("filter_threshold")}
-    return side, dds
+    return side, model
 
 
 def run_pydeseq2(dataset: Dataset, threads: int) -> tuple[Side, DeseqDataSet]:
@@ -213,27 +244,63 @@ def _within(a: pd.Series, b: pd.Series, tolerance: float = 0.01) -> float:
     return float((np.abs(a[both] / b[both] - 1) < tolerance).mean())
 
 
-def intermediates(r: Side, dds: DeseqDataSet) -> dict[str, object]:
-    """Intermediate values of a fitted DeseqDataSet next to R's."""
+def intermediates(r: Side, fitted: DEModel | DeseqDataSet) -> dict[str, object]:
+    """Intermediate values of a fit (tmeseq's model or PyDESeq2's dataset) next to R's."""
     genes = r.genes
-    var = dds.var.reindex(genes.index)
-    sf = dds.obs["size_factors"].reindex(r.size_factors.index)
+    is_model = isinstance(fitted, DEModel)
+    values = _model_values(fitted) if is_model else _pydeseq2_values(fitted)  # type: ignore[arg-type]
+    var = values["var"].reindex(genes.index)
+    sf = values["size_factors"].reindex(r.size_factors.index)
     coefs = r.summary.get("trend_coefficients") or {}
-    trend = dds.uns.get("trend_coeffs")
-    outliers = var["_outlier_genes"].astype("boolean")
+    outliers = var["outlier"].astype("boolean")
     nonzero = ~genes["allZero"].astype(bool)
     return {
         "size_factor_max_rel_diff": float(np.max(np.abs(sf / r.size_factors - 1))),
         "trend_r": [coefs.get("asymptDisp"), coefs.get("extraPois")],
-        "trend_py": None if trend is None else [float(trend["a0"]), float(trend["a1"])],
+        "trend_py": values["trend"],
         "prior_var_r": r.summary.get("disp_prior_var"),
-        "prior_var_py": float(np.asarray(dds.uns["prior_disp_var"])),
-        "genewise_within_1pct": _within(var["genewise_dispersions"], genes["dispGeneEst"]),
-        "fitted_within_1pct": _within(var["fitted_dispersions"], genes["dispFit"]),
-        "final_within_1pct": _within(var["dispersions"], genes["dispersion"]),
+        "prior_var_py": values["prior_var"],
+        "genewise_within_1pct": _within(var["genewise"], genes["dispGeneEst"]),
+        "fitted_within_1pct": _within(var["fitted"], genes["dispFit"]),
+        "final_within_1pct": _within(var["final"], genes["dispersion"]),
         "outlier_agreement": float(
             (outliers[nonzero].fillna(False) == genes["dispOutlier"][nonzero].astype(bool)).mean()
         ),
+    }
+
+
+def _model_values(model: DEModel) -> dict[str, Any]:
+    var = pd.DataFrame(
+        {
+            "genewise": model.genewise_dispersions,
+            "fitted": model.fitted_dispersions,
+            "final": model.dispersions,
+            "outlier": model.dispersion_outlier,
+        },
+        index=model.genes,
+    )
+    trend = model.trend
+    return {
+        "var": var,
+        "size_factors": pd.Series(model.size_factors, index=model.samples),
+        "trend": [trend.asympt_disp, trend.extra_pois] if trend.kind == "parametric" else None,
+        "prior_var": model.prior_dispersion_variance,
+    }
+
+
+def _pydeseq2_values(dds: DeseqDataSet) -> dict[str, Any]:
+    columns = {
+        "genewise_dispersions": "genewise",
+        "fitted_dispersions": "fitted",
+        "dispersions": "final",
+        "_outlier_genes": "outlier",
+    }
+    trend = dds.uns.get("trend_coeffs")
+    return {
+        "var": dds.var[list(columns)].rename(columns=columns),
+        "size_factors": dds.obs["size_factors"],
+        "trend": None if trend is None else [float(trend["a0"]), float(trend["a1"])],
+        "prior_var": float(np.asarray(dds.uns["prior_disp_var"])),
     }
 
 

@@ -111,7 +111,7 @@ def check_design(
     _check_missing_values(sheet, variables, sheet_file)
     typed = covariates(sheet, categorical, references)
     _check_factor_levels(typed, variables, sheet_file)
-    matrix = _model_matrix(typed, design, config_file)
+    matrix = design_matrix(typed, design, config_file)
     check_rank(matrix, f"the design '{design}'", file=config_file)
     return matrix
 
@@ -172,9 +172,16 @@ def _check_factor_levels(
             )
 
 
-def _model_matrix(
-    typed: pd.DataFrame, design: str, config_file: str | Path | None
+def design_matrix(
+    typed: pd.DataFrame, design: str, config_file: str | Path | None = None
 ) -> pd.DataFrame:
+    """The design matrix (samples x coefficients, formulaic's names) of typed covariates.
+
+    Raises
+    ------
+    InputError
+        If the formula cannot be built from the sheet's columns and values.
+    """
     try:
         matrix = model_matrix(design, typed, ensure_full_rank=True)
     except (FormulaicError, ValueError, TypeError, NameError) as error:

@@ -9,8 +9,8 @@ Notes
 -----
 The transform mirrors R DESeq2's ``varianceStabilizingTransformation(dds, blind=TRUE)`` with
 the parametric dispersion trend (size factors by median of ratios, gene-wise dispersions and
-their trend fitted with an intercept-only model), computed with PyDESeq2. On the PyDESeq2
-synthetic reference data it agrees with R DESeq2 1.34 to better than 1e-4 relative.
+their trend fitted with an intercept-only model), computed by the DE layer's engine, the
+same R-faithful routines as the DE fit.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ import logging
 import anndata as ad
 import numpy as np
 import pandas as pd
-from pydeseq2.dds import DeseqDataSet
-from pydeseq2.default_inference import DefaultInference
-from threadpoolctl import threadpool_limits
 
+from tmeseq.de.engine import Engine
+from tmeseq.de.fit import fit_blind_trend
 from tmeseq.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -106,17 +105,16 @@ def blind_vst(adata: ad.AnnData, threads: int = 1) -> np.ndarray:
     """Variance-stabilising transform blind to the design, as DESeq2 ``vst(blind=TRUE)``.
 
     Size factors (median of ratios), gene-wise dispersions and the parametric dispersion
-    trend are fitted with the intercept-only design ``~1`` in PyDESeq2, then the closed-form
-    VST of that trend is applied to the normalised counts.
+    trend are fitted with the intercept-only design ``~1`` by the DE layer's engine (the
+    same routines as the DE fit, :func:`tmeseq.de.fit.fit_blind_trend`), then the
+    closed-form VST of that trend is applied to the normalised counts.
 
     Parameters
     ----------
     adata : anndata.AnnData
-        Samples x genes, raw integer counts in ``X``. It is not modified: the fit runs on
-        a fresh AnnData holding a copy of the counts only.
+        Samples x genes, raw integer counts in ``X``. It is not modified.
     threads : int
-        Worker processes for PyDESeq2's per-gene fits (joblib). BLAS is limited to one
-        thread in this process and in each worker, so the total CPU use is ``threads``.
+        Worker processes for the per-gene fits.
 
     Returns
     -------
@@ -127,9 +125,8 @@ def blind_vst(adata: ad.AnnData, threads: int = 1) -> np.ndarray:
 
     Notes
     -----
-    If the parametric trend fails to converge, PyDESeq2 warns and falls back to the mean
-    dispersion (DESeq2 would use a local fit), also logged here as a warning; if every gene
-    has a zero in some sample, PyDESeq2 warns and fits the size factors iteratively.
+    If the parametric trend cannot be fitted, the mean dispersion is used (DESeq2 would use
+    a local fit), with a warning in the log.
     """
     counts = _counts(adata)
     if threads < 1:
@@ -140,32 +137,14 @@ def blind_vst(adata: ad.AnnData, threads: int = 1) -> np.ndarray:
             where="count matrix (AnnData.X)",
             fix="check that the right count files were imported",
         )
-    fresh = ad.AnnData(
-        X=counts,
-        obs=pd.DataFrame(index=[f"s{i}" for i in range(counts.shape[0])]),
-        var=pd.DataFrame(index=[f"g{j}" for j in range(counts.shape[1])]),
-    )
-    with threadpool_limits(limits=1):
-        dds = DeseqDataSet(
-            adata=fresh,
-            design="~1",
-            inference=DefaultInference(n_cpus=threads),
-            quiet=True,
-        )
-        dds.vst(use_design=False, fit_type="parametric")
-    if dds.vst_fit_type != "parametric":
-        logger.warning(
-            "Blind VST: the parametric dispersion trend did not fit (typical when few genes "
-            "have low counts); used the mean dispersion instead (DESeq2 would use a local fit)"
-        )
+    sf, trend = fit_blind_trend(counts, Engine(n_workers=threads))
     logger.info(
-        "Blind VST on %d samples x %d genes: trend %s, coefficients %s",
+        "Blind VST on %d samples x %d genes: trend %s",
         counts.shape[0],
         counts.shape[1],
-        dds.vst_fit_type,
-        dds.uns.get("vst_trend_coeffs", pd.Series(dtype=float)).to_dict(),
+        trend.as_dict(),
     )
-    return np.asarray(dds.layers["vst_counts"], dtype=np.float64)
+    return trend.vst(counts / sf[:, None])
 
 
 def top_variable_genes(vst: np.ndarray, n_top: int = 500) -> np.ndarray:

@@ -206,3 +206,18 @@ def _factor(values: pd.Series, reference: str | None) -> pd.Series:
         index=values.index,
         name=values.name,
     )
+
+
+def sheet_from_obs(obs: pd.DataFrame) -> pd.DataFrame:
+    """The sample sheet as text again from an AnnData ``obs`` (h5ad stores text as categories).
+
+    Missing values stay missing (``None``); everything else becomes ``str``, so that
+    :func:`covariates` types the columns exactly as it did for the sheet read from disk.
+    """
+    sheet = pd.DataFrame(index=obs.index.astype(str))
+    for column in obs.columns:
+        values = obs[column].astype(object)
+        sheet[column] = values.where(values.notna(), None).map(
+            lambda v: None if v is None else str(v)
+        )
+    return sheet

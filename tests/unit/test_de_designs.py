@@ -9,11 +9,14 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from tmeseq.de import DESettings, contrast_results, fit_model
+from tests.de_support import fit as fit_cohort
+from tests.de_support import results as contrast_table
+from tests.helpers import de_settings
+from tests.simulate import combine_effects, effects_for, simulate_counts
+from tmeseq.de import Engine, engine
 from tmeseq.samplesheet import covariates
-from tmeseq.simulate import combine_effects, effects_for, simulate_counts
 
-SETTINGS = DESettings(alpha=0.05)
+ALPHA = 0.05
 
 
 def sheet(**columns: list[str]) -> pd.DataFrame:
@@ -24,7 +27,7 @@ def sheet(**columns: list[str]) -> pd.DataFrame:
 
 def fit(samples: pd.DataFrame, counts: pd.DataFrame, design: str, **references: str):
     metadata = covariates(samples, references=references).drop(columns="sample")
-    return fit_model(counts.T, metadata, design, SETTINGS, threads=1)
+    return fit_cohort(counts.T, metadata, design)
 
 
 def calls(results: pd.DataFrame) -> set[str]:
@@ -40,8 +43,8 @@ def test_planted_fold_changes_fdr_and_correlation() -> None:
     counts = simulate_counts(
         genes, samples, effects_for(samples, "arm", "trt", planted.index, planted), seed=3
     )
-    results = contrast_results(
-        fit(samples, counts, "~ arm", arm="ctrl"), ["arm", "trt", "ctrl"], SETTINGS, 1
+    results = contrast_table(
+        fit(samples, counts, "~ arm", arm="ctrl"), ["arm", "trt", "ctrl"], alpha=ALPHA
     )
     found = calls(results)
     false = found - set(planted.index)
@@ -66,17 +69,15 @@ def test_paired_design_finds_what_patient_variance_hides() -> None:
     counts = simulate_counts(
         genes, samples, combine_effects(*patient_effects, treatment), seed=9, dispersion=0.02
     )
-    paired = contrast_results(
+    paired = contrast_table(
         fit(samples, counts, "~ patient + timepoint", timepoint="pre"),
         ["timepoint", "on", "pre"],
-        SETTINGS,
-        1,
+        alpha=ALPHA,
     )
-    unpaired = contrast_results(
+    unpaired = contrast_table(
         fit(samples, counts, "~ timepoint", timepoint="pre"),
         ["timepoint", "on", "pre"],
-        SETTINGS,
-        1,
+        alpha=ALPHA,
     )
     planted = set(genes[:150])
     assert len(calls(paired) & planted) > 100
@@ -97,12 +98,12 @@ def test_continuous_covariate_is_adjusted_for() -> None:
     arm = effects_for(samples, "arm", "trt", genes[:100], 1.5)
     counts = simulate_counts(genes, samples, combine_effects(arm, slope), seed=4)
     dds = fit(samples, counts, "~ dose + arm", arm="ctrl")
-    assert "dose" in dds.obsm["design_matrix"].columns  # numeric -> one slope
-    results = contrast_results(dds, ["arm", "trt", "ctrl"], SETTINGS, 1)
+    assert "dose" in dds.coefficient_names  # numeric -> one slope
+    results = contrast_table(dds, ["arm", "trt", "ctrl"], alpha=ALPHA)
     assert len(calls(results) & set(genes[:100])) > 80
     assert len(calls(results) & set(genes[100:200])) <= 5
-    slope_test = contrast_results(
-        dds, (dds.obsm["design_matrix"].columns == "dose").astype(float), SETTINGS, 1
+    slope_test = contrast_table(
+        dds, (np.array(dds.coefficient_names) == "dose").astype(float), alpha=ALPHA
     )
     slopes = slope_test.loc[genes[100:200], "log2FoldChange"]
     assert abs(slopes.median() - 0.4) < 0.1
@@ -120,15 +121,15 @@ def test_interaction_contrast_recovers_the_effect_in_one_genotype() -> None:
     counts = simulate_counts(genes, samples.drop(columns="group"), effect, seed=21)
     samples = samples.drop(columns="group")
     dds = fit(samples, counts, "~ genotype * treatment", genotype="wt", treatment="none")
-    columns = list(dds.obsm["design_matrix"].columns)
+    columns = dds.coefficient_names
     assert "genotype[T.ko]:treatment[T.drug]" in columns
     vector = np.zeros(len(columns))
     vector[columns.index("treatment[T.drug]")] = 1
     vector[columns.index("genotype[T.ko]:treatment[T.drug]")] = 1
-    in_ko = contrast_results(dds, vector, SETTINGS, 1)
+    in_ko = contrast_table(dds, vector, alpha=ALPHA)
     assert len(calls(in_ko) & set(genes[:80])) > 70
     assert in_ko.loc[genes[:80], "log2FoldChange"].median() == pytest.approx(2.0, abs=0.25)
-    in_wt = contrast_results(dds, ["treatment", "drug", "none"], SETTINGS, 1)
+    in_wt = contrast_table(dds, ["treatment", "drug", "none"], alpha=ALPHA)
     assert len(calls(in_wt)) <= 3
 
 
@@ -155,21 +156,19 @@ def test_three_contrasts_come_from_one_fit(tmp_path, caplog) -> None:
         {"name": "drug_vs_chemo", "variable": "arm", "test": "drug", "reference": "chemo"},
     ]
     tables = {c["name"]: tmp_path / f"{c['name']}.tsv" for c in contrasts}
-    outputs = {
-        "model": tmp_path / "model.h5ad",
-        "summary": tmp_path / "summary.tsv",
-        "workbook": tmp_path / "results.xlsx",
-        "tables": tables,
-    }
-    config = {
-        "design": "~ arm",
-        "contrasts": contrasts,
-        "alpha": 0.05,
-        "shrink": True,
-        "prefilter": {"min_count": 10, "min_samples": None},
-    }
+    settings = de_settings("~ arm", contrasts)
+    model_path = tmp_path / "model.h5ad"
     with caplog.at_level(logging.INFO, logger="tmeseq"):
-        de_step.run(tmp_path / "counts.h5ad", outputs, de=config, threads=1)
+        de_step.run_fit(tmp_path / "counts.h5ad", model_path, settings.model, threads=1)
+        de_step.run_results(
+            model_path,
+            tables,
+            tmp_path / "summary.tsv",
+            tmp_path / "results.xlsx",
+            settings.model.contrasts,
+            settings.test,
+            threads=1,
+        )
     assert sum("fitted in" in r.getMessage() for r in caplog.records) == 1
     lfc = {
         name: pd.read_csv(path, sep="\t", index_col="gene_id")["log2FoldChange"]
@@ -179,7 +178,7 @@ def test_three_contrasts_come_from_one_fit(tmp_path, caplog) -> None:
     np.testing.assert_allclose(
         both["drug_vs_chemo"], both["drug_vs_vehicle"] - both["chemo_vs_vehicle"], atol=1e-8
     )
-    model = ad.read_h5ad(outputs["model"])
+    model = ad.read_h5ad(model_path)
     assert model.uns["de"]["contrast_vectors"]["drug_vs_chemo"] == pytest.approx(
         [0.0, 1.0, -1.0] if model.uns["de"]["coefficients"][1] == "arm[T.drug]" else [0, -1, 1]
     )
@@ -189,22 +188,19 @@ def test_three_contrasts_come_from_one_fit(tmp_path, caplog) -> None:
 
 def test_results_do_not_depend_on_the_number_of_workers(monkeypatch) -> None:
     """Genes are split into blocks by work, not by workers: 1 or 2 processes, same bits."""
-    import tmeseq.de.inference as inference
-
-    monkeypatch.setattr(inference, "MIN_WORK_PER_WORKER", 5_000)
+    monkeypatch.setattr(engine, "MIN_WORK_PER_WORKER", 5_000)
     samples = sheet(arm=["ctrl"] * 4 + ["trt"] * 4, batch=["b1", "b2"] * 4)
     genes = [f"g{i:05d}" for i in range(800)]
     counts = simulate_counts(
         genes, samples, effects_for(samples, "arm", "trt", genes[:50], 1.2), seed=8
     )
     metadata = covariates(samples, references={"arm": "ctrl"}).drop(columns="sample")
-    assert len(inference.RCompatInference._chunks(800, 800 * 8 * 3)) > 2
+    assert len(Engine._chunks(800, 800 * 8 * 3)) > 2
     tables = [
-        contrast_results(
-            fit_model(counts.T, metadata, "~ batch + arm", SETTINGS, threads),
+        contrast_table(
+            fit_cohort(counts.T, metadata, "~ batch + arm", workers=threads),
             ["arm", "trt", "ctrl"],
-            SETTINGS,
-            threads,
+            alpha=ALPHA,
         )
         for threads in (1, 2)
     ]

@@ -1,7 +1,7 @@
 """tmeseq.de against R DESeq2, without R: PyDESeq2's R reference outputs and hand-made inputs.
 
 The reference outputs (R DESeq2 1.34 on 100 synthetic samples x 10 genes, see
-``../shared/validation/pydeseq2_reference/tests/data/README.md``) are matched to about 1e-9
+``tests/data/r_reference/README.md``) are matched to about 1e-9
 relative; the tests allow 1e-4 (PyDESeq2's own tests allow 2 %). Expected values in the
 pure-function tests were computed with R 4.2.2 (``stats::lowess``, ``stats::loess``,
 ``set.seed(2)`` streams, ``p.adjust``), quoted to the digits shown.
@@ -13,13 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.helpers import SHARED
-from tmeseq.de import DESettings, fit_model, independent_filtering
-from tmeseq.de import fit as de_fit
+from tests.de_support import fit, r_model_settings, r_test_settings, results
+from tests.helpers import r_synthetic, reference_path
+from tmeseq.de import independent_filtering
 from tmeseq.de.cooks import cooks_filter, max_cooks, replace_outliers
 from tmeseq.de.filtering import choose_threshold, r_lowess
 from tmeseq.de.fit import size_factors
-from tmeseq.de.inference import wald_statistics
 from tmeseq.de.loess import loess_interpolate
 from tmeseq.de.rrandom import RStream
 from tmeseq.de.rstats import bh_adjust, r_mad
@@ -29,32 +28,22 @@ from tmeseq.de.trend import (
     parametric_trend,
     prior_variance,
 )
+from tmeseq.de.wald import wald_statistics
 from tmeseq.errors import InputError
 
-REFERENCE = SHARED / "validation" / "pydeseq2_reference"
-DATA = REFERENCE / "tests" / "data"
 TOL = 1e-4
 COLUMNS = ["baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj"]
-
-needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason="../shared/validation/pydeseq2_reference is missing"
-)
-
 
 # -- reference data ---------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def synthetic() -> tuple[pd.DataFrame, pd.DataFrame]:
-    if not REFERENCE.is_dir():
-        pytest.skip("reference data missing")
-    counts = pd.read_csv(REFERENCE / "datasets/synthetic/test_counts.csv", index_col=0).T
-    metadata = pd.read_csv(REFERENCE / "datasets/synthetic/test_metadata.csv", index_col=0)
-    return counts, metadata
+    return r_synthetic()
 
 
 def _reference(path: str) -> pd.DataFrame:
-    return pd.read_csv(DATA / path, index_col=0)
+    return pd.read_csv(reference_path(*path.split("/")), index_col=0)
 
 
 def _fit_test(
@@ -65,8 +54,9 @@ def _fit_test(
     **options: object,
 ) -> pd.DataFrame:
     fit_options = {k: v for k, v in options.items() if k == "fit_type"}
-    dds = fit_model(counts, metadata, design, DESettings(alpha=0.05, **fit_options), 1)  # type: ignore[arg-type]
-    return de_fit.contrast_results(dds, contrast, DESettings(alpha=0.05, **options), 1)  # type: ignore[arg-type]
+    test_options = {k: v for k, v in options.items() if k != "fit_type"}
+    model = fit(counts, metadata, design, **fit_options)
+    return results(model, contrast, alpha=0.05, **test_options)
 
 
 def assert_matches(ours: pd.DataFrame, r: pd.DataFrame, columns: list[str] = COLUMNS) -> None:
@@ -82,7 +72,6 @@ def assert_matches(ours: pd.DataFrame, r: pd.DataFrame, columns: list[str] = COL
         assert error < TOL, f"{column}: max relative error {error:.2e}"
 
 
-@needs_reference
 @pytest.mark.parametrize("method", ["ratio", "poscounts"])
 def test_size_factors_match_r(synthetic, method) -> None:
     counts, _ = synthetic
@@ -92,20 +81,17 @@ def test_size_factors_match_r(synthetic, method) -> None:
     np.testing.assert_allclose(got, expected, rtol=1e-10)
 
 
-@needs_reference
 def test_single_factor_results_and_dispersions_match_r(synthetic) -> None:
     counts, metadata = synthetic
-    settings = DESettings(alpha=0.05)
-    dds = fit_model(counts, metadata, "~condition", settings, 1)
+    model = fit(counts, metadata, "~condition")
     assert_matches(
-        de_fit.contrast_results(dds, ["condition", "B", "A"], settings, 1),
+        results(model, ["condition", "B", "A"], alpha=0.05),
         _reference("single_factor/r_test_res.csv"),
     )
     expected = _reference("single_factor/r_test_dispersions.csv")["x"]
-    np.testing.assert_allclose(dds.var["dispersions"], expected, rtol=TOL)
+    np.testing.assert_allclose(model.dispersions, expected, rtol=TOL)
 
 
-@needs_reference
 def test_without_independent_filtering_matches_r(synthetic) -> None:
     counts, metadata = synthetic
     ours = _fit_test(
@@ -114,14 +100,12 @@ def test_without_independent_filtering_matches_r(synthetic) -> None:
     assert_matches(ours, _reference("single_factor/r_test_res_no_independent_filtering.csv"))
 
 
-@needs_reference
 def test_mean_trend_matches_r(synthetic) -> None:
     counts, metadata = synthetic
     ours = _fit_test(counts, metadata, "~condition", ["condition", "B", "A"], fit_type="mean")
     assert_matches(ours, _reference("single_factor/r_test_res_mean_curve.csv"))
 
 
-@needs_reference
 @pytest.mark.parametrize("alternative", ["greaterAbs", "lessAbs", "greater", "less"])
 def test_thresholded_alternatives_match_r(synthetic, alternative) -> None:
     counts, metadata = synthetic
@@ -136,7 +120,6 @@ def test_thresholded_alternatives_match_r(synthetic, alternative) -> None:
     assert_matches(ours, _reference(f"single_factor/r_test_res_{alternative}.csv"))
 
 
-@needs_reference
 def test_multi_factor_matches_r(synthetic) -> None:
     counts, metadata = synthetic
     ours = _fit_test(counts, metadata, "~group + condition", ["condition", "B", "A"])
@@ -154,48 +137,39 @@ def _with_outliers(
     return counts, metadata
 
 
-@needs_reference
 def test_outlier_replacement_and_refit_match_r(synthetic) -> None:
     counts, metadata = _with_outliers(*synthetic)
-    settings = DESettings(alpha=0.05)
-    dds = fit_model(counts, metadata, "~group + condition", settings, 1)
-    assert dds.var.loc["gene1", "refitted"]
-    ours = de_fit.contrast_results(dds, ["condition", "B", "A"], settings, 1)
+    model = fit(counts, metadata, "~group + condition")
+    assert model.refitted[list(model.genes).index("gene1")]
+    ours = results(model, ["condition", "B", "A"], alpha=0.05)
     assert_matches(ours, _reference("multi_factor/r_test_res_outliers.csv"))
 
 
-@needs_reference
 @pytest.mark.parametrize("outliers", [False, True])
 def test_continuous_covariate_matches_r(outliers) -> None:
-    counts = pd.read_csv(DATA / "continuous/test_counts.csv", index_col=0).T
-    metadata = pd.read_csv(DATA / "continuous/test_metadata.csv", index_col=0)
+    counts = pd.read_csv(reference_path("continuous", "test_counts.csv"), index_col=0).T
+    metadata = pd.read_csv(reference_path("continuous", "test_metadata.csv"), index_col=0)
     if outliers:
         counts, metadata = _with_outliers(counts, metadata)
-    settings = DESettings(alpha=0.05)
-    dds = fit_model(counts, metadata, "~group + condition + measurement", settings, 1)
-    contrast = np.zeros(dds.obsm["design_matrix"].shape[1])
+    model = fit(counts, metadata, "~group + condition + measurement")
+    contrast = np.zeros(len(model.coefficient_names))
     contrast[-1] = 1.0
     name = "r_test_res_outliers.csv" if outliers else "r_test_res.csv"
-    assert_matches(
-        de_fit.contrast_results(dds, contrast, settings, 1), _reference(f"continuous/{name}")
-    )
+    assert_matches(results(model, contrast, alpha=0.05), _reference(f"continuous/{name}"))
 
 
-@needs_reference
 def test_more_genes_than_samples_matches_r() -> None:
-    counts = pd.read_csv(DATA / "wide/test_counts.csv", index_col=0).T
-    metadata = pd.read_csv(DATA / "wide/test_metadata.csv", index_col=0)
+    counts = pd.read_csv(reference_path("wide", "test_counts.csv"), index_col=0).T
+    metadata = pd.read_csv(reference_path("wide", "test_metadata.csv"), index_col=0)
     ours = _fit_test(counts, metadata, "~group + condition", ["condition", "B", "A"])
     assert_matches(ours, _reference("wide/r_test_res.csv"))
 
 
-@needs_reference
 def test_swapped_contrast_flips_signs_only(synthetic) -> None:
     counts, metadata = synthetic
-    settings = DESettings(alpha=0.05)
-    dds = fit_model(counts, metadata, "~group + condition", settings, 1)
-    forward = de_fit.contrast_results(dds, ["condition", "B", "A"], settings, 1)
-    backward = de_fit.contrast_results(dds, ["condition", "A", "B"], settings, 1)
+    model = fit(counts, metadata, "~group + condition")
+    forward = results(model, ["condition", "B", "A"], alpha=0.05)
+    backward = results(model, ["condition", "A", "B"], alpha=0.05)
     np.testing.assert_allclose(forward["log2FoldChange"], -backward["log2FoldChange"])
     np.testing.assert_allclose(forward["stat"], -backward["stat"])
     np.testing.assert_allclose(forward["padj"], backward["padj"])
@@ -218,14 +192,14 @@ def _toy(n_genes: int = 50, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_non_integer_counts_are_rejected() -> None:
     counts, metadata = _toy()
     with pytest.raises(InputError, match="non-integer"):
-        fit_model(counts + 0.5, metadata, "~ arm", DESettings(), 1)
+        fit(counts + 0.5, metadata, "~ arm")
 
 
 def test_confounded_design_is_rejected() -> None:
     counts, metadata = _toy()
     metadata["copy"] = metadata["arm"]
     with pytest.raises(InputError, match="full rank"):
-        fit_model(counts, metadata, "~ copy + arm", DESettings(), 1)
+        fit(counts, metadata, "~ copy + arm")
 
 
 def test_ratio_size_factors_need_a_gene_without_zeros() -> None:
@@ -237,16 +211,16 @@ def test_ratio_size_factors_need_a_gene_without_zeros() -> None:
 
 def test_unknown_contrast_level_is_reported() -> None:
     counts, metadata = _toy()
-    dds = fit_model(counts, metadata, "~ batch + arm", DESettings(), 1)
+    model = fit(counts, metadata, "~ batch + arm")
     with pytest.raises(InputError, match="level 'c'"):
-        de_fit.contrast_results(dds, ["arm", "c", "a"], DESettings(), 1)
+        results(model, ["arm", "c", "a"])
 
 
 def test_log_names_the_trend_coefficients(caplog) -> None:
     counts, metadata = _toy(n_genes=200)
-    with caplog.at_level("INFO", logger="tmeseq.de.fit"):
-        dds = fit_model(counts, metadata, "~ batch + arm", DESettings(), 1)
-        de_fit.contrast_results(dds, ["arm", "b", "a"], DESettings(), 1)
+    with caplog.at_level("INFO", logger="tmeseq.de"):
+        model = fit(counts, metadata, "~ batch + arm")
+        results(model, ["arm", "b", "a"])
     assert "asymptDisp=" in caplog.text or "mean dispersion" in caplog.text
     assert "independent filtering" in caplog.text
 
@@ -422,9 +396,13 @@ def test_wald_alternatives_follow_r_formulas() -> None:
         {"alpha": 0.0},
         {"lfc_threshold": -1.0},
         {"alt_hypothesis": "lessAbs"},
-        {"min_replicates": 2},
     ],
 )
-def test_invalid_settings_are_reported(options) -> None:
+def test_invalid_test_settings_are_reported(options) -> None:
     with pytest.raises(InputError, match="DE settings"):
-        DESettings(**options)
+        r_test_settings(**options)
+
+
+def test_invalid_fit_settings_are_reported() -> None:
+    with pytest.raises(InputError, match=r"de\.min_replicates"):
+        r_model_settings("~ arm", min_replicates=2)

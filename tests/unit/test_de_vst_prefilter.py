@@ -2,31 +2,42 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.helpers import SHARED
+from tests.de_support import fit, levels
+from tests.helpers import r_synthetic, reference_path
+from tmeseq.de import Engine, fit_blind_trend
 from tmeseq.de.prefilter import keep_genes, smallest_group
-from tmeseq.de.vst import vst_mean, vst_parametric
+from tmeseq.de.vst import vst_mean
+from tmeseq.settings import Contrast
 
-REFERENCE = SHARED / "validation" / "pydeseq2_reference"
 
-
-def test_vst_parametric_matches_pydeseq2_design_aware_vst():
-    from pydeseq2.dds import DeseqDataSet
-
-    if not REFERENCE.is_dir():
-        pytest.skip("shared validation data not present")
-    counts = pd.read_csv(REFERENCE / "datasets" / "synthetic" / "test_counts.csv", index_col=0).T
-    metadata = pd.read_csv(REFERENCE / "datasets" / "synthetic" / "test_metadata.csv", index_col=0)
-    dds = DeseqDataSet(counts=counts, metadata=metadata, design="~condition", quiet=True)
-    dds.deseq2()
-    dds.vst(use_design=True)
-    a0, a1 = dds.uns["vst_trend_coeffs"]
-    ours = vst_parametric(dds.layers["normed_counts"], a0, a1)
-    np.testing.assert_allclose(ours, dds.layers["vst_counts"], rtol=1e-12)
-    r_vst = pd.read_csv(
-        REFERENCE / "tests" / "data" / "single_factor" / "r_vst_with_design.csv", index_col=0
+def _r_values(name: str, samples: pd.Index) -> np.ndarray:
+    """R's transform (stored genes x samples) as samples x genes."""
+    return (
+        pd.read_csv(reference_path("single_factor", name), index_col=0).T.loc[samples].to_numpy()
     )
-    # R DESeq2's vst(blind = FALSE) on the same data: close, trend fits differ slightly
-    np.testing.assert_allclose(ours, r_vst.to_numpy().T, rtol=0.02)
+
+
+def test_design_aware_vst_of_fit_model_matches_r():
+    """R DESeq2 1.34 ``varianceStabilizingTransformation(dds, blind = FALSE)``."""
+    counts, metadata = r_synthetic()
+    model = fit(counts, metadata, "~condition")
+    expected = _r_values("r_vst_with_design.csv", counts.index)
+    # measured: 2e-15 relative
+    np.testing.assert_allclose(model.vst(), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("fit_type", "name"), [("parametric", "r_vst.csv"), ("mean", "r_mean_vst.csv")]
+)
+def test_blind_vst_engine_matches_r(fit_type, name):
+    """R DESeq2 1.34 ``varianceStabilizingTransformation(dds, blind = TRUE, fitType)``."""
+    counts, _ = r_synthetic()
+    values = counts.to_numpy(dtype=float)
+    sf, trend = fit_blind_trend(values, Engine(1), fit_type)
+    # measured: 3e-15 (parametric) and 8e-15 (mean) absolute
+    np.testing.assert_allclose(
+        trend.vst(values / sf[:, None]), _r_values(name, counts.index), rtol=1e-9
+    )
 
 
 def test_vst_mean_is_monotone_and_log2_like():
@@ -45,6 +56,6 @@ def test_keep_genes_and_smallest_group():
     metadata = pd.DataFrame(
         {"arm": pd.Categorical(["a", "a", "b", "b"]), "batch": pd.Categorical(["x"] * 3 + ["y"])}
     )
-    contrasts = [{"name": "b_vs_a", "variable": "arm", "test": "b", "reference": "a"}]
-    assert smallest_group(metadata, contrasts) == 2
-    assert smallest_group(metadata, [{"name": "c", "coefficients": {"x": 1}}]) == 1
+    assert smallest_group(metadata, [levels("arm", "b", "a")]) == 2
+    combination = Contrast("c", coefficients=(("x", 1.0),))
+    assert smallest_group(metadata, [combination]) == 1

@@ -209,18 +209,18 @@ def test_pvalue_histogram_notes_many_missing(table: pd.DataFrame) -> None:
 
 
 def model_var(n: int = 300, seed: int = 5) -> pd.DataFrame:
-    """Dispersion columns under PyDESeq2's names, with a few outliers and all-zero genes."""
+    """Dispersion columns as model.h5ad names them, with a few outliers and all-zero genes."""
     rng = np.random.default_rng(seed)
     mean = rng.lognormal(4, 2, n)
     fitted = 0.05 + 2.0 / mean
     genewise = fitted * rng.lognormal(0, 0.8, n)
     frame = pd.DataFrame(
-        {"_normed_means": mean, "genewise_dispersions": genewise, "fitted_dispersions": fitted}
+        {"baseMean": mean, "genewise_dispersions": genewise, "fitted_dispersions": fitted}
     )
-    frame["MAP_dispersions"] = np.sqrt(genewise * fitted)
-    frame["_outlier_genes"] = genewise > 4 * fitted
-    frame["dispersions"] = frame["MAP_dispersions"].where(~frame["_outlier_genes"], genewise)
-    frame.loc[:4, ["_normed_means", "genewise_dispersions", "MAP_dispersions"]] = [
+    frame["map_dispersions"] = np.sqrt(genewise * fitted)
+    frame["dispersion_outlier"] = genewise > 4 * fitted
+    frame["dispersions"] = frame["map_dispersions"].where(~frame["dispersion_outlier"], genewise)
+    frame.loc[:4, ["baseMean", "genewise_dispersions", "map_dispersions"]] = [
         0.0,
         np.nan,
         np.nan,
@@ -237,7 +237,7 @@ def test_dispersion_plot_draws_all_layers() -> None:
         genewise, _, circled = ax.collections[:3]
         kept = len(model) - 5
         assert len(genewise.get_offsets()) == kept
-        assert len(circled.get_offsets()) == int(model["_outlier_genes"].sum()) > 0
+        assert len(circled.get_offsets()) == int(model["dispersion_outlier"].sum()) > 0
         assert len(ax.get_lines()[0].get_xdata()) == kept
         assert f"Gene-wise estimate ({kept})" in all_text(fig)
     finally:

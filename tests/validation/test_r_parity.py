@@ -9,14 +9,13 @@ about 30 s. Both run in the default suite; without R they are skipped (CI instal
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from tests.helpers import REPO, SHARED
+from tests.helpers import REPO, REQUIRE_R, data_path, skip_or_fail
 
 
 def _compare_module() -> ModuleType:
@@ -31,25 +30,24 @@ def _compare_module() -> ModuleType:
 
 compare_with_r = _compare_module()
 
-# CI sets TMESEQ_REQUIRE_R=1 after installing R: there a missing R is a failure, not a skip.
-REQUIRE_R = os.environ.get("TMESEQ_REQUIRE_R") == "1"
-
 
 @pytest.fixture(autouse=True)
 def _needs_r() -> None:
-    for ready, why in (
-        (compare_with_r.r_available(), "Rscript with DESeq2 not found"),
-        ((SHARED / "validation").is_dir(), "../shared is missing"),
-    ):
-        if not ready:
-            if REQUIRE_R:
-                pytest.fail(f"{why} (TMESEQ_REQUIRE_R=1)")
-            pytest.skip(why)
+    # CI sets TMESEQ_REQUIRE_R=1 after installing R: there a missing R is a failure.
+    if not compare_with_r.r_available():
+        skip_or_fail(
+            "Rscript with the DESeq2 package not found (apt-get install r-bioc-deseq2)", REQUIRE_R
+        )
 
 
 def _check(report: dict[str, dict[str, object]]) -> None:
     figures = report["tmeseq"]
     assert compare_with_r.passes(figures), figures
+    # the figures the README quotes: identical rankings and identical calls
+    assert figures["lfc_spearman"] > 0.99995
+    assert figures["logp_spearman"] > 0.99995
+    assert figures["jaccard"] == 1.0
+    assert figures["n_sig_other"] == figures["n_sig_r"]
     assert figures["size_factor_max_rel_diff"] < 1e-10
     trend_r, trend_py = figures["trend_r"], figures["trend_py"]
     assert trend_py == pytest.approx(trend_r, rel=1e-6)
@@ -61,5 +59,6 @@ def _check(report: dict[str, dict[str, object]]) -> None:
 
 @pytest.mark.parametrize("dataset", ["pasilla", "airway"])
 def test_matches_r_deseq2(dataset: str, tmp_path: Path) -> None:
+    assert data_path(dataset).is_dir()
     report = compare_with_r.compare(dataset, tmp_path, threads=2, with_pydeseq2=False)
     _check(report)

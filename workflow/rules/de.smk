@@ -1,11 +1,29 @@
-# ---- de: one PyDESeq2 fit of the design, every contrast from it ----------------------------
+# ---- de: one fit of the design (de_fit), every contrast from it (de_results) ---------------
 
 
-rule de:
+rule de_fit:
     input:
         h5ad=rules.import_counts.output.h5ad,
     output:
         model=f"{OUT}/de/model.h5ad",
+    log:
+        f"{LOGS}/de_fit.log",
+    conda:
+        "../../envs/tmeseq.yaml"
+    threads: 8
+    resources:
+        mem_mb=mem_mb_for(2000, 60),
+        runtime=runtime_for(20, 0.5),
+    params:
+        model=SETTINGS.de.model.as_param(),
+    script:
+        "../scripts/de_fit.py"
+
+
+rule de_results:
+    input:
+        model=rules.de_fit.output.model,
+    output:
         tables=expand(f"{OUT}/de/{{contrast}}.tsv", contrast=CONTRASTS),
         summary=report(
             f"{OUT}/de/summary.tsv",
@@ -15,18 +33,18 @@ rule de:
         ),
         workbook=f"{OUT}/de/results.xlsx",
     log:
-        f"{LOGS}/de.log",
+        f"{LOGS}/de_results.log",
     conda:
         "../../envs/tmeseq.yaml"
     threads: 8
     resources:
-        mem_mb=mem_mb_for(2000, 60),
-        runtime=runtime_for(20, 0.5),
+        mem_mb=mem_mb_for(2000, 8),
+        runtime=runtime_for(10, 0.2),
     params:
-        de=config["de"],
-        contrasts=CONTRASTS,
+        contrasts=[c.as_param() for c in SETTINGS.de.model.contrasts],
+        test=SETTINGS.de.test.as_param(),
     script:
-        "../scripts/de.py"
+        "../scripts/de_results.py"
 
 
 rule de_plots:
@@ -63,15 +81,15 @@ rule de_plots:
         mem_mb=mem_mb_for(1000, 10),
         runtime=runtime_for(5, 0),
     params:
-        alpha=config["de"]["alpha"],
-        n_labels=config["de"]["n_labels"],
+        alpha=SETTINGS.de.test.alpha,
+        n_labels=SETTINGS.de.n_labels,
     script:
         "../scripts/de_plots.py"
 
 
 rule de_dispersions:
     input:
-        model=rules.de.output.model,
+        model=rules.de_fit.output.model,
     output:
         plot=report(
             f"{OUT}/de/dispersions.png",

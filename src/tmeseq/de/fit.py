@@ -1,41 +1,29 @@
-"""The DE entry points: :func:`fit_model` (one fit per design) and :func:`contrast_results`.
+"""The fit: R DESeq2's ``DESeq()`` step by step, returning a :class:`~tmeseq.de.model.DEModel`.
 
-The fit is R DESeq2's ``DESeq()`` and the test its ``results()``, step by step, stored in a
-PyDESeq2 :class:`~pydeseq2.dds.DeseqDataSet` (same field names as PyDESeq2 uses, so the
-object also works with PyDESeq2's own ``DeseqStats``, e.g. for ``lfc_shrink``):
-
-1. size factors, median of ratios (``obs["size_factors"]``);
+1. size factors, median of ratios (R ``estimateSizeFactors``);
 2. gene-wise dispersions: R's moments start, means from a GLM (or a linear fit when each
-   design cell has its own coefficient), R's line search (``var["genewise_dispersions"]``);
-3. the dispersion trend on genes with gene-wise dispersion above ``100 * minDisp``
-   (``uns["trend_coeffs"]``: a0 = asymptDisp, a1 = extraPois; ``var["fitted_dispersions"]``);
-4. the prior variance of ``log(alpha)`` (``uns["prior_disp_var"]``);
-5. MAP dispersions; genes more than 2 SD above the trend keep their gene-wise value
-   (``var["MAP_dispersions"]``, ``var["_outlier_genes"]``, ``var["dispersions"]``);
-6. the GLM coefficients (``varm["LFC"]``, natural log) and Cook's distances
-   (``layers["cooks"]``);
+   design cell has its own coefficient), R's line search;
+3. the dispersion trend on genes with gene-wise dispersion above ``100 * minDisp``;
+4. the prior variance of ``log(alpha)``;
+5. MAP dispersions; genes more than 2 SD above the trend keep their gene-wise value;
+6. the GLM coefficients and Cook's distances;
 7. replacement of count outliers in cells of >= ``min_replicates`` samples and refit of those
-   genes (``var["replaced"]``, ``var["refitted"]``);
-8. the Cook's filter flag (``var["_cooks_outlier"]``; ``var["_pvalue_cooks_outlier"]`` is
-   the same flag when ``cooks_filter`` is on, for PyDESeq2's ``DeseqStats``).
+   genes (dispersions and coefficients; the trend is kept);
+8. the Cook's filter flag R's ``results()`` applies.
 
-The test computes the contrast, its standard error from the fitted model, R's Wald p-value,
-R's special cases (genes whose counts are all zero in the compared groups, genes that became
-all-zero after replacement, Cook's outliers) and R's independent filtering.
+Every per-gene routine runs through one :class:`~tmeseq.de.engine.Engine`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-import warnings
-from dataclasses import asdict, dataclass
-from typing import Literal
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from formulaic import Formula
-from pydeseq2.dds import DeseqDataSet
 from threadpoolctl import threadpool_limits
 
 from tmeseq.de import cooks, glm, trend
@@ -45,71 +33,39 @@ from tmeseq.de.dispersion import (
     moments_dispersions,
     rough_dispersions,
 )
-from tmeseq.de.filtering import independent_filtering
-from tmeseq.de.inference import RCompatInference, contrast_standard_errors, wald_statistics
-from tmeseq.de.rstats import bh_adjust
-from tmeseq.design import check_rank
+from tmeseq.de.engine import Engine
+from tmeseq.de.model import DEModel, DispersionTrend
+from tmeseq.design import check_rank, design_matrix
 from tmeseq.errors import InputError
+from tmeseq.settings import DEModelSettings, FitType, SizeFactorMethod
 
 logger = logging.getLogger(__name__)
 
 #: R DESeq2 defaults.
 MIN_MU = 0.5
 MIN_DISP = 1e-8
-BETA_TOL = 1e-8
-#: R's ridge on the log2-scale coefficients, converted to the natural-log scale.
-RIDGE = glm.DEFAULT_LAMBDA / np.log(2) ** 2
-RESULT_COLUMNS = ["baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj"]
 
 
 @dataclass(frozen=True)
-class DESettings:
-    """Options of the DE fit and test; the defaults are R DESeq2's.
+class DispersionFit:
+    """Dispersion estimates of the non-zero genes (steps 2 to 5).
 
-    Attributes
-    ----------
-    size_factors : {"ratio", "poscounts", "iterative"}
-        Size-factor method (R ``sfType``; "iterative" uses PyDESeq2's implementation).
-    fit_type : {"parametric", "mean"}
-        Dispersion trend (R ``fitType``).
-    cooks_filter : bool
-        Drop p-values of genes with a Cook's outlier (R ``cooksCutoff``).
-    refit_cooks : bool
-        Replace outlier counts and refit (R: ``minReplicatesForReplace`` finite).
-    min_replicates : int
-        Smallest design cell whose samples can have counts replaced.
-    independent_filter : bool
-        Independent filtering on the mean count (R ``independentFiltering``).
-    alpha : float
-        Significance level for independent filtering (R default 0.1).
-    lfc_threshold : float
-        log2 fold-change threshold of the test (R ``lfcThreshold``).
-    alt_hypothesis : {"greaterAbs", "lessAbs", "greater", "less"} or None
-        Alternative hypothesis (R ``altHypothesis``; None means "greaterAbs").
+    ``mu`` is genes x samples: the means the gene-wise estimates were made at.
     """
 
-    size_factors: Literal["ratio", "poscounts", "iterative"] = "ratio"
-    fit_type: Literal["parametric", "mean"] = "parametric"
-    cooks_filter: bool = True
-    refit_cooks: bool = True
-    min_replicates: int = 7
-    independent_filter: bool = True
-    alpha: float = 0.1
-    lfc_threshold: float = 0.0
-    alt_hypothesis: Literal["greaterAbs", "lessAbs", "greater", "less"] | None = None
+    genewise: np.ndarray
+    mu: np.ndarray
+    fitted: np.ndarray
+    trend: DispersionTrend
+    log_variance: float
+    prior_variance: float
+    map: np.ndarray
+    outlier: np.ndarray
 
-    def __post_init__(self) -> None:
-        problems = []
-        if not 0 < self.alpha < 1:
-            problems.append(f"alpha must lie in (0, 1), got {self.alpha}")
-        if self.lfc_threshold < 0:
-            problems.append(f"lfc_threshold must be >= 0, got {self.lfc_threshold}")
-        if self.alt_hypothesis == "lessAbs" and self.lfc_threshold == 0:
-            problems.append("alt_hypothesis 'lessAbs' needs a positive lfc_threshold")
-        if self.min_replicates < 3:
-            problems.append(f"min_replicates must be >= 3, got {self.min_replicates}")
-        if problems:
-            raise InputError("; ".join(problems), where="DE settings (config key de)")
+    @property
+    def final(self) -> np.ndarray:
+        """The dispersions used downstream: gene-wise for outliers, MAP for the others."""
+        return np.where(self.outlier, self.genewise, self.map)
 
 
 # -- fit --------------------------------------------------------------------------------------
@@ -118,29 +74,28 @@ class DESettings:
 def fit_model(
     counts: pd.DataFrame,
     metadata: pd.DataFrame,
-    design: str,
-    settings: DESettings,
-    threads: int,
-) -> DeseqDataSet:
-    """Fit DESeq2's model for one design, reproducing R DESeq2's ``DESeq()``.
+    settings: DEModelSettings,
+    engine: Engine,
+) -> DEModel:
+    """Fit DESeq2's model of ``settings.design``, reproducing R DESeq2's ``DESeq()``.
 
     Parameters
     ----------
     counts : pandas.DataFrame
-        Raw integer counts, samples x genes.
+        Raw integer counts, samples x genes (the genes to test).
     metadata : pandas.DataFrame
-        Sample covariates, indexed like ``counts``.
-    design : str
-        Design formula, e.g. ``"~ batch + arm"``.
-    settings : DESettings
-        Fit options.
-    threads : int
-        Worker processes (BLAS is limited to one thread per worker).
+        Sample covariates indexed like ``counts``, typed by
+        :func:`tmeseq.samplesheet.covariates` (other text columns become factors with
+        sorted levels, see :func:`as_factors`).
+    settings : DEModelSettings
+        The design and the fit options.
+    engine : Engine
+        Runs the per-gene routines (carries the worker count).
 
     Returns
     -------
-    pydeseq2.dds.DeseqDataSet
-        The fitted model (fields listed in the module docstring).
+    DEModel
+        The fitted model.
 
     Raises
     ------
@@ -149,19 +104,31 @@ def fit_model(
         leaves no residual degrees of freedom, or every gene has a zero with "ratio".
     """
     _check_counts(counts)
-    inference = RCompatInference(n_cpus=threads, min_mu=MIN_MU)
+    metadata = as_factors(metadata.loc[counts.index])
+    design = design_matrix(metadata, settings.design)
+    check_rank(design, f"the design '{settings.design}'")
     started = time.perf_counter()
+    values = counts.to_numpy(dtype=np.int64)
     with threadpool_limits(limits=1):
-        dds = _new_dataset(counts, metadata, design, settings, inference, threads)
-        _check_design(dds, design)
-        _fit_size_factors(dds, settings)
-        _fit_dispersions(dds, settings, inference)
-        _fit_coefficients(dds, inference)
-        _refit_outliers(dds, settings, inference)
-        _flag_cooks_outliers(dds, design, settings)
-    dds.uns["tmeseq_de"] = {"settings": asdict(settings), "min_mu": MIN_MU, "design": design}
-    logger.info("DE model '%s' fitted in %.1f s", design, time.perf_counter() - started)
-    return dds
+        model = _fit(values, metadata, design, counts.columns, settings, engine)
+    logger.info("DE model '%s' fitted in %.1f s", settings.design, time.perf_counter() - started)
+    return model
+
+
+def as_factors(metadata: pd.DataFrame) -> pd.DataFrame:
+    """Covariates with every non-numeric column as a Categorical (sorted levels).
+
+    Columns already Categorical keep their levels (the first is the reference level).
+    """
+    typed = metadata.copy()
+    for column in typed.columns:
+        values = typed[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            continue
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            text = values.astype(str)
+            typed[column] = pd.Categorical(text, categories=sorted(text.unique()))
+    return typed
 
 
 def _check_counts(counts: pd.DataFrame) -> None:
@@ -181,79 +148,112 @@ def _check_counts(counts: pd.DataFrame) -> None:
         )
 
 
-def _new_dataset(
-    counts: pd.DataFrame,
+def _fit(
+    counts: np.ndarray,
     metadata: pd.DataFrame,
-    design: str,
-    settings: DESettings,
-    inference: RCompatInference,
-    threads: int,
-) -> DeseqDataSet:
-    with warnings.catch_warnings():
-        # rank deficiency is reported by _check_design as an InputError
-        warnings.filterwarnings("ignore", message="The design matrix is not full rank")
-        return _deseq_dataset(counts, metadata, design, settings, inference, threads)
-
-
-def _deseq_dataset(
-    counts: pd.DataFrame,
-    metadata: pd.DataFrame,
-    design: str,
-    settings: DESettings,
-    inference: RCompatInference,
-    threads: int,
-) -> DeseqDataSet:
-    return DeseqDataSet(
-        counts=counts.astype(np.int64),
-        metadata=metadata.loc[counts.index],
+    design: pd.DataFrame,
+    genes: pd.Index,
+    settings: DEModelSettings,
+    engine: Engine,
+) -> DEModel:
+    x = design.to_numpy(dtype=float)
+    sf = estimate_size_factors(counts, settings.size_factors, metadata, settings.design)
+    nonzero = np.asarray((counts > 0).any(axis=0))
+    y = counts[:, nonzero].T.astype(float)
+    _log_size_factors(sf, settings.size_factors, nonzero)
+    dispersions = fit_dispersions(y, sf, x, settings.fit_type, engine)
+    glm_fit = engine.fit_glm(y, sf, x, dispersions.final)
+    cook = cooks.cooks_distances(y, glm_fit.mu, glm_fit.hat_diagonals, sf, x)
+    _log_glm(glm_fit.converged, glm_fit.optimized)
+    model = DEModel(
+        design_formula=settings.design,
+        metadata=metadata,
         design=design,
-        fit_type=settings.fit_type,
-        size_factors_fit_type=settings.size_factors,
-        min_mu=MIN_MU,
-        min_disp=MIN_DISP,
-        refit_cooks=settings.refit_cooks,
-        min_replicates=settings.min_replicates,
-        beta_tol=BETA_TOL,
-        n_cpus=threads,
-        inference=inference,
-        quiet=True,
+        genes=genes,
+        counts=counts,
+        size_factors=sf,
+        base_mean=(counts / sf[:, None]).mean(axis=0),
+        genewise_dispersions=_spread(dispersions.genewise, nonzero),
+        fitted_dispersions=_spread(dispersions.fitted, nonzero),
+        map_dispersions=_spread(dispersions.map, nonzero),
+        dispersions=_spread(dispersions.final, nonzero),
+        dispersion_outlier=_spread(dispersions.outlier, nonzero, fill=False),
+        trend=dispersions.trend,
+        prior_dispersion_variance=dispersions.prior_variance,
+        log_dispersion_variance=dispersions.log_variance,
+        coefficients=_spread(glm_fit.beta, nonzero),
+        converged=_spread(glm_fit.converged, nonzero, fill=False),
+        cooks=_spread(cook, nonzero).T,
+        max_cooks=cooks.max_cooks(_spread(cook, nonzero), x),
+        cooks_outlier=np.zeros(genes.size, dtype=bool),
+        cooks_cutoff=cooks.cooks_cutoff(*x.shape),
+        replaced=np.zeros(genes.size, dtype=bool),
+        refitted=np.zeros(genes.size, dtype=bool),
+        now_zero=np.zeros(genes.size, dtype=bool),
+        fit_options={
+            "size_factors": settings.size_factors,
+            "fit_type": settings.fit_type,
+            "refit_cooks": settings.refit_cooks,
+            "min_replicates": settings.min_replicates,
+        },
+    )
+    model = _refit_outliers(model, settings, engine)
+    return _flag_cooks_outliers(model)
+
+
+def _spread(values: np.ndarray, rows: np.ndarray, fill: object = np.nan) -> np.ndarray:
+    """Values of the ``rows`` genes (first axis) spread over all genes, ``fill`` elsewhere."""
+    values = np.asarray(values)
+    dtype = values.dtype if fill is False else float
+    full = np.full((rows.size, *values.shape[1:]), fill, dtype=dtype)
+    full[rows] = values
+    return full
+
+
+def _log_size_factors(sf: np.ndarray, method: str, nonzero: np.ndarray) -> None:
+    logger.info(
+        "size factors (%s): %.3f to %.3f; %d of %d genes have a non-zero count",
+        method,
+        sf.min(),
+        sf.max(),
+        int(nonzero.sum()),
+        nonzero.size,
     )
 
 
-def _design(dds: DeseqDataSet) -> np.ndarray:
-    return dds.obsm["design_matrix"].to_numpy(dtype=float)
-
-
-def _check_design(dds: DeseqDataSet, design: str) -> None:
-    check_rank(dds.obsm["design_matrix"], f"the design '{design}'")
+def _log_glm(converged: np.ndarray, optimized: np.ndarray) -> None:
+    logger.info(
+        "GLM coefficients: %d genes, %d did not converge, %d refitted by L-BFGS-B",
+        converged.size,
+        int((~converged).sum()),
+        int(optimized.sum()),
+    )
 
 
 # -- step 1: size factors ---------------------------------------------------------------------
 
 
-def _fit_size_factors(dds: DeseqDataSet, settings: DESettings) -> None:
-    counts = np.asarray(dds.X, dtype=float)
-    if settings.size_factors == "iterative":
-        dds.fit_size_factors(fit_type="iterative")
-    else:
-        dds.obs["size_factors"] = size_factors(counts, settings.size_factors)
-        dds.layers["normed_counts"] = counts / dds.obs["size_factors"].to_numpy()[:, None]
-    dds.var["_normed_means"] = dds.layers["normed_counts"].mean(axis=0)
-    dds.var["non_zero"] = ~(counts == 0).all(axis=0)
-    dds.non_zero_idx = np.flatnonzero(dds.var["non_zero"].to_numpy())
-    dds.non_zero_genes = dds.var_names[dds.non_zero_idx]
-    sf = dds.obs["size_factors"].to_numpy()
-    logger.info(
-        "size factors (%s): %.3f to %.3f; %d of %d genes have a non-zero count",
-        settings.size_factors,
-        sf.min(),
-        sf.max(),
-        dds.non_zero_idx.size,
-        dds.n_vars,
-    )
+def estimate_size_factors(
+    counts: np.ndarray,
+    method: SizeFactorMethod,
+    metadata: pd.DataFrame | None = None,
+    design: str = "~ 1",
+) -> np.ndarray:
+    """Size factors by ``method`` (samples x genes ``counts``).
+
+    "ratio" and "poscounts" are R's ``estimateSizeFactors`` (:func:`size_factors`);
+    "iterative" is PyDESeq2's implementation of R's ``estimateSizeFactorsIterate``, through
+    its public API (:mod:`tmeseq.de.pydeseq2_adapter`).
+    """
+    if method == "iterative":
+        from tmeseq.de.pydeseq2_adapter import iterative_size_factors
+
+        frame = metadata if metadata is not None else pd.DataFrame(index=range(len(counts)))
+        return iterative_size_factors(counts, frame, design)
+    return size_factors(counts.astype(float), method)
 
 
-def size_factors(counts: np.ndarray, method: Literal["ratio", "poscounts"]) -> np.ndarray:
+def size_factors(counts: np.ndarray, method: str) -> np.ndarray:
     """Median-of-ratios size factors as R's ``estimateSizeFactors`` (samples x genes input).
 
     Parameters
@@ -299,38 +299,54 @@ def size_factors(counts: np.ndarray, method: Literal["ratio", "poscounts"]) -> n
 # -- steps 2 to 5: dispersions ----------------------------------------------------------------
 
 
-def _nonzero_counts(dds: DeseqDataSet) -> np.ndarray:
-    return np.asarray(dds.X[:, dds.non_zero_idx], dtype=float).T
+def dispersion_bounds(n_samples: int) -> DispersionBounds:
+    """R's bounds: ``minDisp`` 1e-8 and ``maxDisp`` max(10, number of samples)."""
+    return DispersionBounds(MIN_DISP, max(10.0, float(n_samples)))
 
 
-def _bounds(dds: DeseqDataSet) -> DispersionBounds:
-    return DispersionBounds(MIN_DISP, max(10.0, float(dds.n_obs)))
+def fit_dispersions(
+    counts: np.ndarray,
+    sf: np.ndarray,
+    design: np.ndarray,
+    fit_type: FitType,
+    engine: Engine,
+) -> DispersionFit:
+    """Gene-wise, trend, prior and MAP dispersions of non-zero genes (genes x samples).
 
-
-def _fit_dispersions(dds: DeseqDataSet, settings: DESettings, inference: RCompatInference) -> None:
-    counts = _nonzero_counts(dds)
-    sf = dds.obs["size_factors"].to_numpy()
-    design = _design(dds)
-    genewise, mu = _genewise(counts, sf, design, _bounds(dds), inference)
-    _store_genes(dds, "genewise_dispersions", genewise)
-    dds.layers["_mu_hat"] = _full_matrix(dds, mu)
-    means = dds.var["_normed_means"].to_numpy()[dds.non_zero_idx]
-    fitted = _fit_trend(dds, means, genewise, settings, inference)
-    variance = trend.var_log_dispersion(genewise, fitted, MIN_DISP)
+    Raises
+    ------
+    InputError
+        If no gene has a gene-wise dispersion well above the minimum (no trend can be fitted).
+    """
+    bounds = dispersion_bounds(design.shape[0])
+    genewise, mu = genewise_dispersions(counts, sf, design, bounds, engine)
+    means = (counts / sf).mean(axis=1)
+    dispersion_trend = fit_trend(means, genewise, fit_type)
+    fitted = dispersion_trend(means)
+    log_variance = trend.var_log_dispersion(genewise, fitted, MIN_DISP)
     n_samples, n_coefs = design.shape
-    prior_var = inference.fit_prior_variance(genewise, fitted, n_samples, n_coefs, MIN_DISP)
-    dds.uns["_squared_logres"] = variance
-    dds.uns["prior_disp_var"] = prior_var
-    logger.info("dispersion prior: varLogDispEsts=%.4f, dispPriorVar=%.4f", variance, prior_var)
-    _fit_map(dds, counts, mu, design, genewise, fitted, inference)
+    prior_variance = engine.fit_prior_variance(genewise, fitted, n_samples, n_coefs, MIN_DISP)
+    logger.info(
+        "dispersion prior: varLogDispEsts=%.4f, dispPriorVar=%.4f", log_variance, prior_variance
+    )
+    map_disp = engine.fit_map_dispersions(
+        counts, mu, design, genewise, fitted, prior_variance, bounds
+    )
+    outlier = dispersion_outliers(genewise, fitted, log_variance)
+    logger.info(
+        "MAP dispersions: %d genes keep their gene-wise estimate (outliers)", outlier.sum()
+    )
+    return DispersionFit(
+        genewise, mu, fitted, dispersion_trend, log_variance, prior_variance, map_disp, outlier
+    )
 
 
-def _genewise(
+def genewise_dispersions(
     counts: np.ndarray,
     sf: np.ndarray,
     design: np.ndarray,
     bounds: DispersionBounds,
-    inference: RCompatInference,
+    engine: Engine,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gene-wise dispersions and the means they were estimated at (genes x samples)."""
     normed = counts / sf
@@ -340,23 +356,21 @@ def _genewise(
     if n_cells == design.shape[1]:
         mu = glm.linear_model_mu(counts, sf, design, MIN_MU)
     else:
-        fit = inference.fit_glm(counts, sf, design, start)
+        fit = engine.fit_glm(counts, sf, design, start)
         mu = np.maximum(fit.mu, MIN_MU)
-    genewise, _ = inference.fit_genewise_dispersions(counts, mu, design, start, bounds)
+    genewise, _ = engine.fit_genewise_dispersions(counts, mu, design, start, bounds)
     logger.info(
         "gene-wise dispersions: median %.4g over %d genes", np.median(genewise), counts.shape[0]
     )
     return genewise, mu
 
 
-def _fit_trend(
-    dds: DeseqDataSet,
-    means: np.ndarray,
-    genewise: np.ndarray,
-    settings: DESettings,
-    inference: RCompatInference,
-) -> np.ndarray:
-    """Fit the trend, store it as PyDESeq2 does and return its values for non-zero genes."""
+def fit_trend(means: np.ndarray, genewise: np.ndarray, fit_type: FitType) -> DispersionTrend:
+    """R's ``estimateDispersionsFit`` on genes with gene-wise dispersion above 100 minDisp.
+
+    A parametric fit that fails falls back to the mean trend with a warning (R would use
+    its local fit, which is not implemented).
+    """
     use = genewise > 100 * MIN_DISP
     if not use.any():
         raise InputError(
@@ -365,171 +379,98 @@ def _fit_trend(
             where="count matrix",
             fix="check that the samples are biological replicates with real variation",
         )
-    fit_type = settings.fit_type
     if fit_type == "parametric":
         try:
-            coefs = inference.fit_parametric_trend(means[use], genewise[use])
+            a0, a1 = trend.parametric_trend(means[use], genewise[use])
         except trend.TrendFitError as error:
             logger.warning("%s; using the mean dispersion as the trend instead", error)
-            fit_type = "mean"
-    if fit_type == "parametric":
-        dds.uns["trend_coeffs"] = pd.Series(coefs, index=["a0", "a1"])
-        fitted = coefs[0] + coefs[1] / means
-        logger.info("dispersion trend: asymptDisp=%.5g, extraPois=%.5g", *coefs)
-    else:
-        dds.uns["mean_disp"] = trend.mean_trend(genewise, MIN_DISP)
-        fitted = np.full(means.size, dds.uns["mean_disp"])
-        logger.info("dispersion trend: mean dispersion %.5g", dds.uns["mean_disp"])
-    dds.uns["disp_function_type"] = fit_type
-    _store_genes(dds, "fitted_dispersions", fitted)
-    return fitted
-
-
-def _fit_map(
-    dds: DeseqDataSet,
-    counts: np.ndarray,
-    mu: np.ndarray,
-    design: np.ndarray,
-    genewise: np.ndarray,
-    fitted: np.ndarray,
-    inference: RCompatInference,
-) -> None:
-    prior_var = float(dds.uns["prior_disp_var"])
-    bounds = _bounds(dds)
-    map_disp = inference.fit_map_dispersions(
-        counts, mu, design, genewise, fitted, prior_var, bounds
-    )
-    outliers = dispersion_outliers(genewise, fitted, float(dds.uns["_squared_logres"]))
-    _store_genes(dds, "MAP_dispersions", map_disp)
-    _store_genes(dds, "_outlier_genes", outliers, fill=False)
-    _store_genes(dds, "dispersions", np.where(outliers, genewise, map_disp))
-    logger.info(
-        "MAP dispersions: %d genes keep their gene-wise estimate (outliers)", outliers.sum()
-    )
-
-
-def _store_genes(dds: DeseqDataSet, name: str, values: np.ndarray, fill: object = np.nan) -> None:
-    column = np.full(dds.n_vars, fill, dtype=np.asarray(values).dtype)
-    column[dds.non_zero_idx] = values
-    dds.var[name] = column
-
-
-def _full_matrix(dds: DeseqDataSet, genes_by_samples: np.ndarray) -> np.ndarray:
-    full = np.full((dds.n_obs, dds.n_vars), np.nan)
-    full[:, dds.non_zero_idx] = genes_by_samples.T
-    return full
-
-
-# -- step 6: coefficients and Cook's distances ------------------------------------------------
-
-
-def _fit_coefficients(dds: DeseqDataSet, inference: RCompatInference) -> None:
-    counts = _nonzero_counts(dds)
-    sf = dds.obs["size_factors"].to_numpy()
-    design = _design(dds)
-    disp = dds.var["dispersions"].to_numpy()[dds.non_zero_idx]
-    fit = inference.fit_glm(counts, sf, design, disp)
-    columns = dds.obsm["design_matrix"].columns
-    lfc = np.full((dds.n_vars, design.shape[1]), np.nan)
-    lfc[dds.non_zero_idx] = fit.beta
-    dds.varm["LFC"] = pd.DataFrame(lfc, index=dds.var_names, columns=columns)
-    _store_genes(dds, "_LFC_converged", fit.converged, fill=False)
-    dds.layers["_mu_LFC"] = _full_matrix(dds, fit.mu)
-    dds.layers["_hat_diagonals"] = _full_matrix(dds, fit.hat_diagonals)
-    cook = cooks.cooks_distances(counts, fit.mu, fit.hat_diagonals, sf, design)
-    dds.layers["cooks"] = _full_matrix(dds, cook)
-    logger.info(
-        "GLM coefficients: %d genes, %d did not converge, %d refitted by L-BFGS-B",
-        fit.converged.size,
-        int((~fit.converged).sum()),
-        int(fit.optimized.sum()),
-    )
+        else:
+            logger.info("dispersion trend: asymptDisp=%.5g, extraPois=%.5g", a0, a1)
+            return DispersionTrend("parametric", asympt_disp=float(a0), extra_pois=float(a1))
+    mean_disp = trend.mean_trend(genewise, MIN_DISP)
+    logger.info("dispersion trend: mean dispersion %.5g", mean_disp)
+    return DispersionTrend("mean", mean_disp=float(mean_disp))
 
 
 # -- step 7: outlier replacement and refit ----------------------------------------------------
 
 
-def _refit_outliers(dds: DeseqDataSet, settings: DESettings, inference: RCompatInference) -> None:
-    design = _design(dds)
-    dds.var["replaced"] = False
-    dds.var["refitted"] = False
-    dds.new_all_zeroes_genes = dds.var_names[:0]
-    dds.obs["replaceable"] = cooks.n_or_more_in_cell(design, settings.min_replicates)
-    dds.var["_max_cooks"] = cooks.max_cooks(dds.layers["cooks"].T, design)
-    if not settings.refit_cooks or not dds.obs["replaceable"].any():
+def _refit_outliers(model: DEModel, settings: DEModelSettings, engine: Engine) -> DEModel:
+    design = model.design_array
+    replaceable = cooks.n_or_more_in_cell(design, settings.min_replicates)
+    if not settings.refit_cooks or not replaceable.any():
         logger.info(
             "count outliers: no replacement (no design cell has %d samples)",
             settings.min_replicates,
         )
-        return
-    sf = dds.obs["size_factors"].to_numpy()
-    counts = np.asarray(dds.X, dtype=float).T
-    cook = np.nan_to_num(dds.layers["cooks"].T, nan=0.0)
+        return model
+    sf = model.size_factors
+    counts = model.counts.T.astype(float)
+    cook = np.nan_to_num(model.cooks.T, nan=0.0)
     new_counts, replaced, replaceable = cooks.replace_outliers(
         counts, sf, cook, design, settings.min_replicates
     )
-    replaced &= dds.var["non_zero"].to_numpy()
-    dds.var["replaced"] = replaced
-    dds.layers["replace_counts"] = new_counts.T
+    replaced &= model.nonzero
     now_zero = replaced & (new_counts == 0).all(axis=1)
     refit = replaced & ~now_zero
-    dds.new_all_zeroes_genes = dds.var_names[now_zero]
-    dds.var.loc[now_zero, "_normed_means"] = 0.0
+    updates: dict[str, np.ndarray] = {
+        "replaced": replaced,
+        "refitted": refit,
+        "now_zero": now_zero,
+        "base_mean": np.where(now_zero, 0.0, model.base_mean),
+        "max_cooks": _max_cooks_after_refit(model.cooks.T, design, replaceable),
+    }
     if refit.any():
-        _refit_genes(dds, new_counts[refit], np.flatnonzero(refit), inference)
-    dds.var["refitted"] = refit
-    dds.var["_max_cooks"] = _max_cooks_after_refit(dds, design, replaceable)
+        _refit_genes(model, new_counts[refit], np.flatnonzero(refit), engine, updates)
     logger.info(
         "count outliers: %d genes had counts replaced, %d refitted", replaced.sum(), refit.sum()
     )
+    return dataclasses.replace(model, **updates)  # type: ignore[arg-type]
 
 
 def _refit_genes(
-    dds: DeseqDataSet, counts: np.ndarray, genes: np.ndarray, inference: RCompatInference
+    model: DEModel,
+    counts: np.ndarray,
+    genes: np.ndarray,
+    engine: Engine,
+    updates: dict[str, np.ndarray],
 ) -> None:
     """Re-run dispersions and coefficients for ``genes`` on replaced counts (trend kept)."""
-    sf = dds.obs["size_factors"].to_numpy()
-    design = _design(dds)
+    sf = model.size_factors
+    design = model.design_array
+    bounds = dispersion_bounds(design.shape[0])
+    genewise, mu = genewise_dispersions(counts, sf, design, bounds, engine)
     means = (counts / sf).mean(axis=1)
-    genewise, mu = _genewise(counts, sf, design, _bounds(dds), inference)
-    fitted = _trend_values(dds, means)
-    prior_var = float(dds.uns["prior_disp_var"])
-    map_disp = inference.fit_map_dispersions(
-        counts, mu, design, genewise, fitted, prior_var, _bounds(dds)
+    fitted = model.trend(means)
+    map_disp = engine.fit_map_dispersions(
+        counts, mu, design, genewise, fitted, model.prior_dispersion_variance, bounds
     )
-    outliers = dispersion_outliers(genewise, fitted, float(dds.uns["_squared_logres"]))
+    outliers = dispersion_outliers(genewise, fitted, model.log_dispersion_variance)
     final = np.where(outliers, genewise, map_disp)
-    fit = inference.fit_glm(counts, sf, design, final)
-    updates = {
-        "_normed_means": means,
+    fit = engine.fit_glm(counts, sf, design, final)
+    refitted = {
+        "base_mean": means,
         "genewise_dispersions": genewise,
         "fitted_dispersions": fitted,
-        "MAP_dispersions": map_disp,
-        "_outlier_genes": outliers,
+        "map_dispersions": map_disp,
+        "dispersion_outlier": outliers,
         "dispersions": final,
-        "_LFC_converged": fit.converged,
+        "converged": fit.converged,
+        "coefficients": fit.beta,
     }
-    for name, values in updates.items():
-        dds.var.iloc[genes, dds.var.columns.get_loc(name)] = values
-    dds.varm["LFC"].iloc[genes] = fit.beta
-    dds.layers["_mu_LFC"][:, genes] = fit.mu.T
-    dds.layers["_mu_hat"][:, genes] = mu.T
-
-
-def _trend_values(dds: DeseqDataSet, means: np.ndarray) -> np.ndarray:
-    if dds.uns["disp_function_type"] == "parametric":
-        a0, a1 = dds.uns["trend_coeffs"][["a0", "a1"]]
-        return a0 + a1 / means
-    return np.full(means.size, float(dds.uns["mean_disp"]))
+    for name, values in refitted.items():
+        column = np.array(updates.get(name, getattr(model, name)), copy=True)
+        column[genes] = values
+        updates[name] = column
 
 
 def _max_cooks_after_refit(
-    dds: DeseqDataSet, design: np.ndarray, replaceable: np.ndarray
+    cook: np.ndarray, design: np.ndarray, replaceable: np.ndarray
 ) -> np.ndarray:
     """R: no maximum when every sample was replaceable, else zero the replaceable samples."""
     if replaceable.all():
-        return np.full(dds.n_vars, np.nan)
-    cook = dds.layers["cooks"].T.copy()
+        return np.full(cook.shape[0], np.nan)
+    cook = cook.copy()
     cook[:, replaceable] = 0.0
     return cooks.max_cooks(cook, design)
 
@@ -537,171 +478,72 @@ def _max_cooks_after_refit(
 # -- step 8: Cook's filter flag ---------------------------------------------------------------
 
 
-def _single_two_level_factor(dds: DeseqDataSet, design: str) -> bool:
+def _single_two_level_factor(metadata: pd.DataFrame, design: str) -> bool:
     variables = sorted(Formula(design).required_variables)
     if len(variables) != 1:
         return False
-    column = dds.obs[variables[0]]
+    column = metadata[variables[0]]
     categorical = not pd.api.types.is_numeric_dtype(column) or "C(" in design
     return categorical and column.nunique() == 2
 
 
-def _flag_cooks_outliers(dds: DeseqDataSet, design: str, settings: DESettings) -> None:
-    cutoff = cooks.cooks_cutoff(*_design(dds).shape)
+def _flag_cooks_outliers(model: DEModel) -> DEModel:
     flag = cooks.cooks_filter(
-        dds.var["_max_cooks"].to_numpy(),
-        cutoff,
-        np.asarray(dds.X, dtype=float).T,
-        dds.layers["cooks"].T,
-        _single_two_level_factor(dds, design),
+        model.max_cooks,
+        model.cooks_cutoff,
+        model.counts.T.astype(float),
+        model.cooks.T,
+        _single_two_level_factor(model.metadata, model.design_formula),
     )
-    dds.var["_cooks_outlier"] = flag
-    dds.var["_pvalue_cooks_outlier"] = flag & settings.cooks_filter
-    dds.uns["cooks_cutoff"] = cutoff
-    logger.info("Cook's filter: cutoff %.3f, %d genes flagged", cutoff, int(flag.sum()))
+    logger.info(
+        "Cook's filter: cutoff %.3f, %d genes flagged", model.cooks_cutoff, int(flag.sum())
+    )
+    return dataclasses.replace(model, cooks_outlier=flag)
 
 
-# -- test -------------------------------------------------------------------------------------
+# -- blind transform --------------------------------------------------------------------------
 
 
-def contrast_results(
-    dds: DeseqDataSet,
-    contrast: list[str] | np.ndarray,
-    settings: DESettings,
-    threads: int,
-) -> pd.DataFrame:
-    """Wald test of one contrast with R DESeq2's ``results()`` rules.
+def fit_blind_trend(
+    counts: np.ndarray, engine: Engine, fit_type: FitType = "parametric"
+) -> tuple[np.ndarray, DispersionTrend]:
+    """Size factors and dispersion trend of an intercept-only fit (R ``vst(blind = TRUE)``).
+
+    Median-of-ratios size factors ("poscounts" with a warning when every gene has a zero,
+    where R would stop), gene-wise dispersions of the non-zero genes under ``~ 1`` and R's
+    trend of ``fit_type`` (a parametric trend that cannot be fitted falls back to the mean
+    trend, with a warning).
 
     Parameters
     ----------
-    dds : pydeseq2.dds.DeseqDataSet
-        A model from :func:`fit_model`.
-    contrast : list of str or numpy.ndarray
-        ``[variable, tested level, reference level]`` or a vector over the design columns.
-    settings : DESettings
-        Test options (``alpha``, filters, threshold, alternative).
-    threads : int
-        Worker processes (the test is vectorised; kept for a uniform interface).
+    counts : numpy.ndarray
+        Raw counts, samples x genes.
+    engine : Engine
+        Runs the per-gene routines.
+    fit_type : {"parametric", "mean"}
+        The dispersion trend (R ``fitType``).
 
     Returns
     -------
-    pandas.DataFrame
-        Columns baseMean, log2FoldChange, lfcSE, stat, pvalue, padj, indexed by gene. The
-        independent-filtering diagnostics are in ``attrs`` (``filter_threshold``,
-        ``filter_theta``, ``alpha``).
+    size_factors : numpy.ndarray
+        Per sample.
+    trend : DispersionTrend
+        The fitted trend; ``trend.vst(counts / size_factors[:, None])`` is the blind VST.
     """
-    vector = _contrast_vector(dds, contrast)
+    values = np.asarray(counts, dtype=float)
+    if ((values == 0).any(axis=0)).all():
+        logger.warning(
+            "every gene has a zero count in some sample: size factors by 'poscounts' "
+            "(R's vst would stop here)"
+        )
+        sf = size_factors(values, "poscounts")
+    else:
+        sf = size_factors(values, "ratio")
+    nonzero = (values > 0).any(axis=0)
+    y = values[:, nonzero].T
+    intercept = np.ones((values.shape[0], 1))
     with threadpool_limits(limits=1):
-        table = _wald_table(dds, vector, settings)
-        _apply_contrast_zeros(dds, table, contrast, vector)
-        table = _apply_threshold(table, settings)
-        if settings.cooks_filter:
-            table.loc[dds.var["_cooks_outlier"].to_numpy(), "pvalue"] = np.nan
-        _apply_now_zero(dds, table)
-        _adjust(table, settings)
-    logger.info(
-        "contrast %s: %d genes with padj < %g",
-        contrast if isinstance(contrast, list) else list(np.round(vector, 3)),
-        int((table["padj"] < settings.alpha).sum()),
-        settings.alpha,
-    )
-    return table[RESULT_COLUMNS]
-
-
-def _contrast_vector(dds: DeseqDataSet, contrast: list[str] | np.ndarray) -> np.ndarray:
-    if isinstance(contrast, np.ndarray):
-        if contrast.shape != (dds.obsm["design_matrix"].shape[1],):
-            raise InputError(
-                "the contrast vector must have one entry per design-matrix column",
-                where=f"columns {list(dds.obsm['design_matrix'].columns)}",
-            )
-        return contrast.astype(float)
-    variable, tested, reference = contrast
-    for level in (tested, reference):
-        if level not in set(dds.obs[variable].astype(str)):
-            raise InputError(
-                f"level '{level}' does not occur in column '{variable}'",
-                where=f"contrast {contrast}",
-                fix=f"use one of {sorted(set(dds.obs[variable].astype(str)))}",
-            )
-    vector = dds.contrast(column=variable, baseline=reference, group_to_compare=tested)
-    return np.asarray(vector, dtype=float)
-
-
-def _wald_table(dds: DeseqDataSet, vector: np.ndarray, settings: DESettings) -> pd.DataFrame:
-    beta = dds.varm["LFC"].to_numpy()
-    table = pd.DataFrame(np.nan, index=dds.var_names, columns=RESULT_COLUMNS)
-    table["baseMean"] = dds.var["_normed_means"].to_numpy()
-    testable = ~np.isnan(beta).any(axis=1)
-    design = _design(dds)
-    sf = dds.obs["size_factors"].to_numpy()
-    mu = np.maximum(sf * np.exp(beta[testable] @ design.T), MIN_MU)
-    disp = dds.var["dispersions"].to_numpy()[testable]
-    ridge = np.full(design.shape[1], RIDGE)
-    se = contrast_standard_errors(design, mu, disp, ridge, vector)
-    lfc = beta[testable] @ vector
-    stat, pvalue = wald_statistics(lfc, se)
-    table.loc[testable, "log2FoldChange"] = lfc / np.log(2)
-    table.loc[testable, "lfcSE"] = se / np.log(2)
-    table.loc[testable, "stat"] = stat
-    table.loc[testable, "pvalue"] = pvalue
-    return table
-
-
-def _contrast_samples(
-    dds: DeseqDataSet, contrast: list[str] | np.ndarray, vector: np.ndarray
-) -> np.ndarray | None:
-    """Samples whose counts R checks for 'all zero in the compared groups' (None: no check)."""
-    if isinstance(contrast, list):
-        variable, tested, reference = contrast
-        return dds.obs[variable].astype(str).isin([tested, reference]).to_numpy()
-    if (vector >= 0).all() or (vector <= 0).all():
-        return None
-    return _design(dds) @ (vector != 0).astype(float) != 0
-
-
-def _apply_contrast_zeros(
-    dds: DeseqDataSet, table: pd.DataFrame, contrast: list[str] | np.ndarray, vector: np.ndarray
-) -> None:
-    samples = _contrast_samples(dds, contrast, vector)
-    if samples is None:
-        return
-    counts = np.asarray(dds.X, dtype=float)
-    zero = (counts[samples] == 0).all(axis=0) & dds.var["non_zero"].to_numpy()
-    table.loc[zero, ["log2FoldChange", "stat"]] = 0.0
-    table.loc[zero, "pvalue"] = 1.0
-
-
-def _apply_threshold(table: pd.DataFrame, settings: DESettings) -> pd.DataFrame:
-    if settings.lfc_threshold == 0 and settings.alt_hypothesis in (None, "greaterAbs"):
-        return table
-    stat, pvalue = wald_statistics(
-        table["log2FoldChange"].to_numpy(),
-        table["lfcSE"].to_numpy(),
-        settings.lfc_threshold,
-        settings.alt_hypothesis,
-    )
-    return table.assign(stat=stat, pvalue=pvalue)
-
-
-def _apply_now_zero(dds: DeseqDataSet, table: pd.DataFrame) -> None:
-    now_zero = dds.var_names.isin(dds.new_all_zeroes_genes)
-    table.loc[now_zero, ["log2FoldChange", "lfcSE", "stat"]] = 0.0
-    table.loc[now_zero, "pvalue"] = 1.0
-
-
-def _adjust(table: pd.DataFrame, settings: DESettings) -> None:
-    pvalues = table["pvalue"].to_numpy()
-    if not settings.independent_filter:
-        table["padj"] = bh_adjust(pvalues)
-        return
-    result = independent_filtering(table["baseMean"].to_numpy(), pvalues, settings.alpha)
-    table["padj"] = result.padj
-    table.attrs.update(
-        filter_threshold=result.threshold, filter_theta=result.theta, alpha=settings.alpha
-    )
-    logger.info(
-        "independent filtering: mean-count threshold %.4g (quantile %.3f)",
-        result.threshold,
-        result.theta,
-    )
+        genewise, _ = genewise_dispersions(
+            y, sf, intercept, dispersion_bounds(values.shape[0]), engine
+        )
+    return sf, fit_trend((y / sf).mean(axis=1), genewise, fit_type)

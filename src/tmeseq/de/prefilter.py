@@ -8,22 +8,23 @@ contrasts' variables, so a gene expressed in one arm only is kept.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from tmeseq.settings import Contrast
+
 logger = logging.getLogger(__name__)
 
 
-def smallest_group(metadata: pd.DataFrame, contrasts: Sequence[Mapping[str, Any]]) -> int:
+def smallest_group(metadata: pd.DataFrame, contrasts: Sequence[Contrast]) -> int:
     """Size of the smallest group among the levels of the contrasts' variables.
 
     Contrasts given as coefficient combinations name no variable; when no contrast names
     one, every factor column of ``metadata`` counts.
     """
-    variables = {str(c["variable"]) for c in contrasts if "variable" in c}
+    variables = {str(c.variable) for c in contrasts if c.is_levels}
     if not variables:
         variables = {
             c for c in metadata.columns if isinstance(metadata[c].dtype, pd.CategoricalDtype)

@@ -1,27 +1,33 @@
-"""apeGLM shrinkage of exactly the contrast that is reported.
+"""apeGLM shrinkage of exactly the contrast that is reported (R ``lfcShrink(type="apeglm")``).
 
-PyDESeq2 shrinks one design coefficient at a time. A contrast ``test`` vs ``reference`` is a
-coefficient only when ``reference`` is the reference level of the fit; for any other pair
-(e.g. NKTR-214 vs chemotherapy in a fit whose reference is vehicle) the coefficient that
-would be shrunk is a different comparison. DESeq2 users relevel and refit; here the fit is
-reparametrised instead: the design with ``reference`` as the reference level spans the same
-column space, so ``X_new = X A`` for an invertible ``A`` and the coefficients become
-``A^-1 beta`` — the same model, same fitted means and dispersions, no refit. The shrunk
-coefficient is then checked to be the contrast: its unshrunk value must equal the contrast's
-log2 fold change from the main fit.
+apeGLM shrinks one design coefficient. A contrast ``test`` vs ``reference`` is a coefficient
+only when ``reference`` is the reference level of the fit; for any other pair (e.g. NKTR-214
+vs chemotherapy in a fit whose reference is vehicle) the coefficient would be another
+comparison. DESeq2 users relevel and refit; here the fit is reparametrised instead: the
+design with ``reference`` as the reference level spans the same column space, so
+``X_new = X A`` for an invertible ``A`` and the coefficients become ``A^-1 beta`` — the same
+model, same fitted means and dispersions, no refit. The coefficient is then checked to be
+the contrast (its value must equal the contrast's log2 fold change from the main fit), its
+maximum-likelihood SE sets apeglm's adaptive prior scale, and the MAP estimates of all genes
+are computed by :meth:`tmeseq.de.engine.Engine.shrink`.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 
 import numpy as np
 import pandas as pd
-from formulaic import model_matrix
-from pydeseq2.dds import DeseqDataSet
-from pydeseq2.ds import DeseqStats
-from pydeseq2.inference import Inference
+from threadpoolctl import threadpool_limits
+
+from tmeseq.de import apeglm
+from tmeseq.de.engine import Engine
+from tmeseq.de.fit import MIN_MU
+from tmeseq.de.model import DEModel
+from tmeseq.de.results import RIDGE
+from tmeseq.de.wald import contrast_standard_errors
+from tmeseq.design import design_matrix
+from tmeseq.settings import Contrast
 
 logger = logging.getLogger(__name__)
 
@@ -40,93 +46,117 @@ def releveled_design(
     levels = list(relevelled[variable].cat.categories)
     order = [reference, *(level for level in levels if level != reference)]
     relevelled[variable] = relevelled[variable].cat.reorder_categories(order)
-    matrix = model_matrix(design, relevelled)
-    return pd.DataFrame(
-        np.asarray(matrix, dtype=float), index=metadata.index, columns=list(matrix.columns)
-    )
+    return design_matrix(relevelled, design)
 
 
-def reparametrise(
-    design_matrix: pd.DataFrame, lfc: pd.DataFrame, new_design: pd.DataFrame
-) -> pd.DataFrame:
-    """Coefficients of the same fit in the coding of ``new_design``.
+def reparametrise(old: pd.DataFrame, beta: np.ndarray, new: pd.DataFrame) -> np.ndarray:
+    """Coefficients (genes x coefficients) of the same fit in the coding of ``new``.
 
     Raises
     ------
     ValueError
-        If ``new_design`` does not span the same space as ``design_matrix``.
+        If ``new`` does not span the same space as ``old``.
     """
-    old = design_matrix.to_numpy(dtype=float)
-    new = new_design.to_numpy(dtype=float)
-    transform, *_ = np.linalg.lstsq(old, new, rcond=None)
-    if not np.allclose(old @ transform, new, atol=1e-9):
+    old_x = old.to_numpy(dtype=float)
+    new_x = new.to_numpy(dtype=float)
+    transform, *_ = np.linalg.lstsq(old_x, new_x, rcond=None)
+    if not np.allclose(old_x @ transform, new_x, atol=1e-9):
         raise ValueError("the releveled design is not a reparametrisation of the fitted one")
-    coefficients = lfc.to_numpy(dtype=float) @ np.linalg.inv(transform).T
-    return pd.DataFrame(coefficients, index=lfc.index, columns=new_design.columns)
+    return np.asarray(beta, dtype=float) @ np.linalg.inv(transform).T
 
 
-def shrink_level_contrast(
-    dds: DeseqDataSet,
-    metadata: pd.DataFrame,
-    design: str,
-    contrast: tuple[str, str, str],
-    expected_lfc: pd.Series,
-    *,
-    inference: Inference,
+def shrinkable(contrast: Contrast) -> bool:
+    """Whether apeGLM can shrink ``contrast``: a level contrast or one coefficient."""
+    if contrast.coefficients is None:
+        return True
+    return len(contrast.coefficients) == 1 and contrast.coefficients[0][1] == 1.0
+
+
+def shrink_contrast(
+    model: DEModel, contrast: Contrast, expected_lfc: pd.Series, engine: Engine
 ) -> pd.DataFrame:
-    """apeGLM-shrunk log2 fold changes of ``test`` vs ``reference``.
+    """apeGLM-shrunk log2 fold changes of a contrast (see :func:`shrinkable`).
 
     Parameters
     ----------
-    dds : DeseqDataSet
-        The fitted model (after ``deseq2()``).
-    metadata : pandas.DataFrame
-        The typed sample sheet the model was fitted on.
-    design : str
-        The design formula.
-    contrast : tuple of str
-        ``(variable, test, reference)``.
+    model : DEModel
+        The fitted model.
+    contrast : Contrast
+        A level contrast of the fit, or a single design coefficient with weight 1.
     expected_lfc : pandas.Series
         The contrast's unshrunk log2 fold changes from the main fit (by gene), against which
         the shrunk coefficient is checked.
-    inference : Inference
-        PyDESeq2 inference backend (carries the thread count).
+    engine : Engine
+        Runs the per-gene optimisation.
 
     Returns
     -------
     pandas.DataFrame
-        Index genes; columns ``log2FoldChange`` and ``lfcSE`` (shrunk).
+        Index genes; columns ``log2FoldChange`` and ``lfcSE`` (shrunk; NaN for genes with
+        no counts; the unshrunk estimate for genes whose optimisation gave no finite value,
+        as R's apeglm and PyDESeq2 keep them).
 
     Raises
     ------
+    ValueError
+        If the contrast is a combination of several coefficients.
     RuntimeError
         If the coefficient that would be shrunk is not the contrast.
     """
-    variable, test, reference = contrast
-    coefficient = f"{variable}[T.{test}]"
-    new_design = releveled_design(metadata, design, variable, reference)
-    lfc = reparametrise(dds.obsm["design_matrix"], dds.varm["LFC"], new_design)
-    _check_is_contrast(lfc[coefficient] / np.log(2), expected_lfc, coefficient)
-    index = new_design.columns.get_loc(coefficient)
-    stats = DeseqStats(
-        dds,
-        contrast=np.eye(new_design.shape[1])[index],
-        cooks_filter=False,
-        independent_filter=False,
-        inference=inference,
-        quiet=True,
+    if not shrinkable(contrast):
+        raise ValueError(
+            f"contrast '{contrast.name}' combines coefficients; apeGLM cannot shrink it"
+        )
+    design, coefficient = _coding(model, contrast)
+    index = list(design.columns).index(coefficient)
+    beta = reparametrise(model.design, model.coefficients, design)
+    fitted = ~np.isnan(beta).any(axis=1)
+    mle = pd.Series(beta[:, index] / np.log(2), index=model.genes)
+    _check_is_contrast(mle, expected_lfc, coefficient)
+    with threadpool_limits(limits=1):
+        shrunk, se = _map_estimates(model, design, beta[fitted], fitted, index, engine)
+    table = pd.DataFrame(np.nan, index=model.genes, columns=["log2FoldChange", "lfcSE"])
+    table.loc[fitted, "log2FoldChange"] = shrunk / np.log(2)
+    table.loc[fitted, "lfcSE"] = se / np.log(2)
+    return table
+
+
+def _coding(model: DEModel, contrast: Contrast) -> tuple[pd.DataFrame, str]:
+    """The design coding in which the contrast is one coefficient, and that coefficient."""
+    if contrast.coefficients is not None:
+        return model.design, contrast.coefficients[0][0]
+    variable, reference = str(contrast.variable), str(contrast.reference)
+    design = releveled_design(model.metadata, model.design_formula, variable, reference)
+    return design, f"{variable}[T.{contrast.test}]"
+
+
+def _map_estimates(
+    model: DEModel,
+    design: pd.DataFrame,
+    beta: np.ndarray,
+    genes: np.ndarray,
+    index: int,
+    engine: Engine,
+) -> tuple[np.ndarray, np.ndarray]:
+    """MAP estimate and posterior SD (natural log) of coefficient ``index``, fitted genes."""
+    x = design.to_numpy(dtype=float)
+    sf = model.size_factors
+    dispersions = model.dispersions[genes]
+    mu = np.maximum(sf * np.exp(beta @ x.T), MIN_MU)
+    unit = np.eye(x.shape[1])[index]
+    mle_se = contrast_standard_errors(x, mu, dispersions, np.full(x.shape[1], RIDGE), unit)
+    scale = apeglm.adaptive_prior_scale(beta[:, index], mle_se)
+    counts = model.counts[:, genes].T.astype(float)
+    fit = engine.shrink(counts, sf, x, dispersions, beta, index, scale)
+    estimate, se = fit.beta[:, index], fit.se
+    failed = ~np.isfinite(estimate) | ~np.isfinite(se)
+    logger.info(
+        "apeGLM: prior scale %.4g; %d genes did not converge, %d kept their unshrunk estimate",
+        scale,
+        int((~fit.converged).sum()),
+        int(failed.sum()),
     )
-    # DeseqStats works on its own copies of the design and coefficients; give it the
-    # reparametrised ones so that the shrunk coefficient is the contrast.
-    stats.design_matrix = new_design
-    stats.LFC = lfc
-    stats.summary()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        stats.lfc_shrink(coeff=coefficient)
-    for warning in caught:
-        logger.warning("apeGLM shrinkage of %s: %s", coefficient, warning.message)
-    return stats.results_df[["log2FoldChange", "lfcSE"]].copy()
+    return np.where(failed, beta[:, index], estimate), np.where(failed, mle_se, se)
 
 
 def _check_is_contrast(coefficient: pd.Series, expected: pd.Series, name: str) -> None:

@@ -35,8 +35,6 @@ BINS = 50
 NA_NOTE_FRACTION = 0.1
 SHRUNK_LFC = "log2FoldChange_shrunk"
 PLAIN_LFC = "log2FoldChange"
-MEAN_COLUMNS = ("baseMean", "_normed_means")
-OUTLIER_COLUMNS = ("dispersion_outlier", "_outlier_genes")
 
 # Label placement works on text boxes in points.
 _LINE_HEIGHT = 1.2  # text height, in font sizes
@@ -517,12 +515,11 @@ def _flags(values: pd.Series) -> pd.Series:
 
 def _dispersion_frame(model_var: pd.DataFrame) -> pd.DataFrame:
     """Means, dispersions and outlier flags of the genes that can go on log-log axes."""
-    mean = next((c for c in MEAN_COLUMNS if c in model_var.columns), MEAN_COLUMNS[0])
-    final = "dispersions" if "dispersions" in model_var.columns else "MAP_dispersions"
+    mean, final = "baseMean", "dispersions"
     _require(
         model_var, (mean, "genewise_dispersions", "fitted_dispersions", final), "A dispersion plot"
     )
-    outlier = next((c for c in OUTLIER_COLUMNS if c in model_var.columns), None)
+    outlier = "dispersion_outlier" if "dispersion_outlier" in model_var.columns else None
     frame = pd.DataFrame(
         {
             "mean": pd.to_numeric(model_var[mean]),
@@ -639,12 +636,12 @@ def plot_dispersions(model_var: pd.DataFrame, path: str | Path, *, title: str) -
     Parameters
     ----------
     model_var : pandas.DataFrame
-        One row per gene (PyDESeq2's ``dds.var`` works as is), with columns
+        One row per gene (``model.h5ad``'s ``var``), with columns
 
-        - ``baseMean`` or ``_normed_means``: mean of normalised counts;
+        - ``baseMean``: mean of normalised counts;
         - ``genewise_dispersions``, ``fitted_dispersions``;
-        - ``dispersions`` (final) or, failing that, ``MAP_dispersions``;
-        - optional boolean ``dispersion_outlier`` or ``_outlier_genes`` (PyDESeq2's name).
+        - ``dispersions``: the final estimates;
+        - optional boolean ``dispersion_outlier``.
     path : str or Path
         Output file; the extension decides the format.
     title : str
