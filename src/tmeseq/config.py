@@ -1,7 +1,8 @@
 """Checks of a run's configuration that need more than the JSON Schema.
 
 The schema (``workflow/schemas/config.schema.yaml``) checks types and fills defaults; this
-module checks what the schema cannot: that files exist, that names are safe, and that the
+module checks what the schema cannot: that every file the config names exists (counts, sample
+sheet, tx2gene, annotation, the user's gene-set files), that names are safe, and that the
 design and contrasts fit the sample sheet. It runs when the workflow loads, so every mistake
 is reported before any job starts.
 """
@@ -47,7 +48,7 @@ def check_run(config: Mapping[str, Any], config_file: str | Path | None = None) 
     matrix = check_design(
         sheet,
         de["design"],
-        de.get("categorical", []),
+        de["categorical"],
         reference_levels(de["contrasts"]),
         sheet_file=sheet_file,
         config_file=config_file,
@@ -76,9 +77,7 @@ def _check_cohort(cohort: str, config_file: str | Path | None) -> None:
 
 def _check_paths(config: Mapping[str, Any], config_file: str | Path | None) -> None:
     counts = config["counts"]
-    required = [("counts.path", counts["path"]), ("samples", config["samples"])]
-    optional = [("counts.tx2gene", counts.get("tx2gene")), ("annotation", config["annotation"])]
-    for key, value in required + [(k, v) for k, v in optional if v]:
+    for key, value in _named_paths(config):
         if not Path(value).exists():
             raise InputError(
                 f"'{value}' does not exist (relative paths are read from the working directory "
@@ -88,7 +87,18 @@ def _check_paths(config: Mapping[str, Any], config_file: str | Path | None) -> N
                 fix=f"correct `{key}`, or run snakemake from (or with --directory set to) the "
                 "folder the paths are relative to",
             )
-    if counts["format"] in ("salmon", "kallisto") and not counts.get("tx2gene"):
+    for key, value in _named_gene_sets(config):
+        if not Path(value).is_file():
+            raise InputError(
+                f"gene-set file '{value}' "
+                + ("is a folder" if Path(value).is_dir() else "does not exist")
+                + f" (relative paths are read from the working directory {Path.cwd()})",
+                file=config_file,
+                where=f"key {key}",
+                fix=f"give the path of a GMT or signature YAML file in `{key}`, relative to the "
+                "working directory, or remove the entry",
+            )
+    if counts["format"] in ("salmon", "kallisto") and not counts["tx2gene"]:
         raise InputError(
             f"counts.format is '{counts['format']}' but no transcript-to-gene map is given",
             file=config_file,
@@ -97,11 +107,28 @@ def _check_paths(config: Mapping[str, Any], config_file: str | Path | None) -> N
         )
 
 
+def _named_paths(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The counts, sheet, tx2gene and annotation paths the config gives, by key."""
+    counts = config["counts"]
+    named = [("counts.path", counts["path"]), ("samples", config["samples"])]
+    optional = [("counts.tx2gene", counts["tx2gene"]), ("annotation", config["annotation"])]
+    return named + [(key, value) for key, value in optional if value]
+
+
+def _named_gene_sets(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The user's gene-set files by key, e.g. ``("scores.gene_sets[1]", "extra.gmt")``."""
+    return [
+        (f"{section}.gene_sets[{index}]", str(path))
+        for section in ("scores", "gsea")
+        for index, path in enumerate(config[section]["gene_sets"])
+    ]
+
+
 def _check_colour_by(
     config: Mapping[str, Any], sheet: pd.DataFrame, config_file: str | Path | None
 ) -> None:
     for key in ("colour_by", "shape_by"):
-        column = config["qc"].get(key)
+        column = config["qc"][key]
         if column and column not in sheet.columns:
             raise InputError(
                 f"qc.{key} names '{column}', not a sample-sheet column "
@@ -110,13 +137,3 @@ def _check_colour_by(
                 where=f"key qc.{key}",
                 fix="use a column of the sample sheet, or leave the key out",
             )
-
-
-def colour_variable(config: Mapping[str, Any]) -> str | None:
-    """The sample-sheet column QC plots are coloured by: ``qc.colour_by``, else the variable of
-    the first contrast that names one (None when every contrast is a coefficient combination).
-    """
-    if config["qc"].get("colour_by"):
-        return str(config["qc"]["colour_by"])
-    variables = [c["variable"] for c in config["de"]["contrasts"] if "variable" in c]
-    return variables[0] if variables else None

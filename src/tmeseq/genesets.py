@@ -5,9 +5,13 @@ Two readers produce the same typed form, a :class:`Collection` of :class:`GeneSe
 - :func:`read_gmt` reads a GMT file (one set per line: name, description, genes; tab-separated).
 - :func:`read_signatures` reads a signature YAML file for one species.
 
-The bundled files live in the repository under ``workflow/resources`` (see :func:`bundled_path`):
-``genesets/`` holds the vendored MSigDB Hallmark GMTs (CC BY 4.0, see the README there) and
-``signatures/tme_signatures.yaml`` the project's TME signature sets.
+The bundled files live in the repository under ``workflow/resources`` (found through
+:mod:`tmeseq.resources`): ``genesets/`` holds the vendored MSigDB Hallmark GMTs (CC BY 4.0, see
+the README there) and ``signatures/tme_signatures.yaml`` the project's TME signature sets.
+
+What a run tests is assembled here from explicit paths: :func:`signature_collection` (the
+signatures with the user's extra gene sets, for the scores and GSEA) and
+:func:`gsea_collections` (every collection a GSEA run tests, with its smallest set size).
 
 Signature YAML schema
 ---------------------
@@ -35,15 +39,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 import yaml
 
 from tmeseq.errors import InputError
+from tmeseq.resources import HALLMARK_FILES, SIGNATURES_FILE, bundled_path
+from tmeseq.settings import Species
 
 __all__ = [
     "HALLMARK_CITATION",
@@ -51,14 +56,16 @@ __all__ = [
     "GeneSet",
     "Species",
     "bundled_path",
+    "combine",
+    "gsea_collections",
     "hallmark_path",
+    "read_gene_sets",
     "read_gmt",
     "read_hallmarks",
     "read_signatures",
+    "signature_collection",
     "signatures_path",
 ]
-
-Species = Literal["human", "mouse"]
 
 HALLMARK_CITATION = (
     "Liberzon A, Birger C, Thorvaldsdottir H, Ghandi M, Mesirov JP, Tamayo P. The Molecular "
@@ -66,13 +73,6 @@ HALLMARK_CITATION = (
     "MSigDB gene sets, CC BY 4.0."
 )
 
-_HALLMARK_FILES: Mapping[str, str] = MappingProxyType(
-    {
-        "human": "genesets/h.all.v7.0.symbols.gmt",
-        "mouse": "genesets/mh.all.v2022.1.Mm.symbols.gmt",
-    }
-)
-_SIGNATURES_FILE = "signatures/tme_signatures.yaml"
 _SET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 _VERSION_IN_NAME = re.compile(r"\.v(\d+(?:\.\d+)*)")
 _TOP_KEYS = frozenset({"name", "version", "description", "sets"})
@@ -155,59 +155,34 @@ class Collection:
 # Bundled files
 
 
-def bundled_path(name: str) -> Path:
-    """Locate a bundled file under the repository's ``workflow/resources`` folder.
-
-    The package is used from a checkout of the repository (installed editable, or run by the
-    workflow from its own tree), so resources are found at
-    ``Path(tmeseq.__file__).parents[2] / "workflow" / "resources"``. A plain (non-editable)
-    wheel install does not ship them; pass explicit paths in that case.
-
-    Parameters
-    ----------
-    name : str
-        Path relative to ``workflow/resources``, e.g. ``"signatures/tme_signatures.yaml"``.
-
-    Returns
-    -------
-    Path
-        Absolute path of the existing file or folder.
-
-    Raises
-    ------
-    FileNotFoundError
-        If it does not exist (e.g. the package was installed without the repository).
-    """
-    root = Path(__file__).resolve().parents[2] / "workflow" / "resources"
-    path = root / name
-    if not path.exists():
-        raise FileNotFoundError(
-            f"bundled resource {name!r} not found at {path}; tmeseq finds its bundled gene sets "
-            "in the repository's workflow/resources folder, so install it from a checkout "
-            "(pip install -e .) or pass the file's path explicitly"
-        )
-    return path
-
-
 def hallmark_path(species: Species) -> Path:
-    """Path of the bundled MSigDB Hallmark GMT for ``species``.
+    """Path of the bundled MSigDB Hallmark GMT for ``species`` (outside a workflow run).
 
     Human: MSigDB v7.0 (``h.all.v7.0.symbols.gmt``); mouse: MSigDB Mouse v2022.1
     (``mh.all.v2022.1.Mm.symbols.gmt``).
     """
-    return bundled_path(_HALLMARK_FILES[_check_species(species)])
+    return bundled_path(HALLMARK_FILES[_check_species(species)])
 
 
 def signatures_path() -> Path:
-    """Path of the bundled TME signature YAML (``signatures/tme_signatures.yaml``)."""
-    return bundled_path(_SIGNATURES_FILE)
+    """Path of the bundled TME signature YAML (outside a workflow run)."""
+    return bundled_path(SIGNATURES_FILE)
 
 
-def read_hallmarks(species: Species) -> Collection:
-    """Read the bundled Hallmark collection for ``species``, with its citation attached."""
-    path = hallmark_path(species)
+def read_hallmarks(species: Species, path: str | Path | None = None) -> Collection:
+    """Read the Hallmark collection for ``species``, with its citation attached.
+
+    Parameters
+    ----------
+    species : {"human", "mouse"}
+        Names the collection (``hallmark_human`` / ``hallmark_mouse``).
+    path : str or Path, optional
+        The Hallmark GMT; the bundled file of ``species`` when not given.
+    """
+    species = _check_species(species)
     name = "hallmark_human" if species == "human" else "hallmark_mouse"
-    return read_gmt(path, name=name, citation=HALLMARK_CITATION)
+    gmt = hallmark_path(species) if path is None else path
+    return read_gmt(gmt, name=name, citation=HALLMARK_CITATION)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -595,3 +570,89 @@ def combine(base: Collection, extra: Sequence[Collection], *, replace: bool = Fa
         source=";".join(p.source for p in parts),
         sets=tuple(sets.values()),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# What a run tests
+
+
+def signature_collection(
+    path: str | Path,
+    species: Species,
+    extra: Sequence[str | Path] = (),
+    *,
+    replace: bool = False,
+) -> Collection:
+    """The signature sets a run scores: a signature YAML plus the user's gene-set files.
+
+    Parameters
+    ----------
+    path : str or Path
+        The signature YAML (the bundled ``tme_signatures.yaml`` in a workflow run).
+    species : {"human", "mouse"}
+        Which gene lists to use.
+    extra : sequence of str or Path
+        User gene-set files (GMT or signature YAML, see :func:`read_gene_sets`); a set named
+        like one of ``path`` replaces it.
+    replace : bool
+        Keep only the sets of ``extra``.
+
+    Returns
+    -------
+    Collection
+        Named after ``path``'s collection; version and SHA-256 list every file used.
+    """
+    signatures = read_signatures(path, species)
+    if not extra:
+        return signatures
+    users = [read_gene_sets(file, species) for file in extra]
+    return combine(signatures, users, replace=replace)
+
+
+def gsea_collections(
+    species: Species,
+    *,
+    hallmarks: str | Path | None,
+    signatures: str | Path | None,
+    extra_signatures: Sequence[str | Path],
+    replace_signatures: bool,
+    gmts: Sequence[str | Path],
+    min_size: int,
+    signature_min_size: int,
+) -> list[tuple[Collection, int]]:
+    """The collections a GSEA run tests, in a fixed order, each with its smallest set size.
+
+    Parameters
+    ----------
+    species : {"human", "mouse"}
+        Names the Hallmark collection and picks the signatures' gene lists.
+    hallmarks : str or Path, optional
+        The Hallmark GMT; None leaves the Hallmarks out.
+    signatures : str or Path, optional
+        The signature YAML; None leaves the signatures out.
+    extra_signatures : sequence of str or Path
+        The user's gene-set files tested with the signatures (:func:`signature_collection`).
+    replace_signatures : bool
+        Whether those replace the YAML's sets.
+    gmts : sequence of str or Path
+        User GMT files, each one collection named after its file.
+    min_size : int
+        Smallest set tested in the Hallmarks and the user GMTs.
+    signature_min_size : int
+        Smallest set tested among the signatures, whose sets are short lists.
+
+    Returns
+    -------
+    list of (Collection, int)
+        Hallmarks, then signatures, then the GMTs in the given order.
+    """
+    tested: list[tuple[Collection, int]] = []
+    if hallmarks is not None:
+        tested.append((read_hallmarks(species, hallmarks), min_size))
+    if signatures is not None:
+        chosen = signature_collection(
+            signatures, species, extra_signatures, replace=replace_signatures
+        )
+        tested.append((chosen, signature_min_size))
+    tested += [(read_gmt(path), min_size) for path in gmts]
+    return tested

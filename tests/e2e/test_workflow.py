@@ -13,28 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.e2e.runner import snakemake
 from tests.helpers import REPO, gene_id, write_config
 
 pytestmark = pytest.mark.e2e
-
-
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the workflow on ``workdir`` with its own config.yaml."""
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
-        "--cores",
-        "2",
-        *args,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, check=False)
 
 
 def test_awkward_sample_names_end_to_end(awkward_cohort: Path) -> None:

@@ -1,4 +1,5 @@
-"""Tests of tmeseq.genesets: GMT and signature-YAML readers, bundled resources."""
+"""Tests of tmeseq.genesets (GMT and signature-YAML readers, what a run tests) and of
+tmeseq.resources (where the bundled files are)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,18 @@ import yaml
 
 from tmeseq.errors import InputError
 from tmeseq.genesets import (
+    HALLMARK_CITATION,
     Collection,
     bundled_path,
+    gsea_collections,
     hallmark_path,
     read_gmt,
     read_hallmarks,
     read_signatures,
+    signature_collection,
     signatures_path,
 )
+from tmeseq.resources import HALLMARK_FILES, SIGNATURES_FILE, SOURCE_ENV, source_tree
 
 SIGNATURE_NAMES = (
     "ifng",
@@ -347,3 +352,89 @@ def test_user_gene_sets_add_to_or_replace_the_bundled_signatures(tmp_path):
     assert combined.sha256 == f"{bundled.sha256}+{user.sha256}"
     only = combine(bundled, [user], replace=True)
     assert only.names == ("tregs", "exhaustion")
+
+
+# --------------------------------------------------------------------------------------------
+# What a run tests, from explicit paths
+
+
+def test_signature_collection_adds_or_replaces_user_sets(tmp_path: Path) -> None:
+    gmt = _write(tmp_path, "mine.gmt", "tregs\tmine\tFoxp3\tIl2ra\nextra\t-\tPdcd1\tTox\n")
+    bundled = read_signatures(signatures_path(), "mouse")
+    assert signature_collection(signatures_path(), "mouse") == bundled
+    added = signature_collection(signatures_path(), "mouse", [gmt])
+    assert added.names == (*bundled.names, "extra")
+    assert added.get("tregs").genes == ("Foxp3", "Il2ra")
+    assert added.source == f"{signatures_path()};{gmt}"
+    only = signature_collection(signatures_path(), "mouse", [gmt], replace=True)
+    assert only.names == ("tregs", "extra")
+
+
+def test_gsea_collections_order_and_sizes(tmp_path: Path) -> None:
+    user = _write(tmp_path, "user.gmt", "set_a\t-\tA\tB\n")
+    extra = _write(tmp_path, "extra.gmt", "set_b\t-\tC\tD\n")
+    tested = gsea_collections(
+        "human",
+        hallmarks=hallmark_path("human"),
+        signatures=signatures_path(),
+        extra_signatures=[extra],
+        replace_signatures=False,
+        gmts=[user],
+        min_size=15,
+        signature_min_size=5,
+    )
+    assert [(c.name, size) for c, size in tested] == [
+        ("hallmark_human", 15),
+        ("tme_signatures", 5),
+        ("user", 15),
+    ]
+    assert tested[0][0].sets[0].citation.startswith("Liberzon A")
+    assert tested[1][0].names[-1] == "set_b"
+    none = gsea_collections(
+        "mouse",
+        hallmarks=None,
+        signatures=None,
+        extra_signatures=[extra],
+        replace_signatures=True,
+        gmts=[user],
+        min_size=10,
+        signature_min_size=5,
+    )
+    assert [(c.name, size) for c, size in none] == [("user", 10)]
+
+
+def test_read_hallmarks_from_an_explicit_path(tmp_path: Path) -> None:
+    gmt = _write(tmp_path, "h.all.v9.1.symbols.gmt", "HALLMARK_X\t-\tA\tB\n")
+    collection = read_hallmarks("human", gmt)
+    assert (collection.name, collection.version, collection.names) == (
+        "hallmark_human",
+        "9.1",
+        ("HALLMARK_X",),
+    )
+    assert collection.sets[0].citation == HALLMARK_CITATION
+
+
+def test_resources_found_in_the_named_source_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SOURCE_ENV, str(tmp_path))
+    assert source_tree() == tmp_path
+    with pytest.raises(FileNotFoundError) as caught:
+        bundled_path(SIGNATURES_FILE)
+    message = str(caught.value)
+    assert f"workflow/resources/{SIGNATURES_FILE} not found at {tmp_path}" in message
+    assert "pip install -e ." in message
+    target = tmp_path / "workflow" / "resources" / SIGNATURES_FILE
+    target.parent.mkdir(parents=True)
+    target.write_text("version: '1'\n")
+    assert bundled_path(SIGNATURES_FILE) == target
+
+
+def test_resources_found_in_the_installed_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without TMESEQ_SOURCE, the checkout pip recorded for the editable install."""
+    monkeypatch.delenv(SOURCE_ENV, raising=False)
+    tree = source_tree()
+    assert tree is not None
+    assert (tree / "pyproject.toml").is_file()
+    assert signatures_path() == tree / "workflow" / "resources" / SIGNATURES_FILE
+    assert hallmark_path("mouse").name == Path(HALLMARK_FILES["mouse"]).name

@@ -27,6 +27,7 @@ from tmeseq.gsea import (
     ranking,
     require_gene_set_dict,
     run_gsea,
+    run_gsea_sized,
     run_prerank,
     running_enrichment,
 )
@@ -244,6 +245,41 @@ def test_collections_table_records_version_checksum_and_coverage(human_ranking) 
     assert not info.loc["hallmark_human", "low_coverage"]
     assert result.parameters["seed"] == 1
     assert result.parameters["gseapy_version"] == gseapy.__version__
+
+
+def test_each_collection_is_tested_with_its_own_min_size(human_ranking) -> None:
+    signatures = read_signatures(signatures_path(), "human")
+    strong = Collection(
+        "strong",
+        "1",
+        "0" * 64,
+        "memory",
+        (GeneSet("TOP", tuple(human_ranking.genes[:40]), None, "", ""),),
+    )
+    sized = run_gsea_sized(
+        human_ranking,
+        [(signatures, 5), (strong, 50)],
+        permutations=100,
+        seed=1,
+        max_size=500,
+        method="permutation",
+        threads=1,
+    )
+    alone = run_gsea(human_ranking, [signatures], permutations=100, seed=1, min_size=5)
+    pd.testing.assert_frame_equal(sized.table, alone.table)  # TOP (40 genes) is below 50
+    assert sized.collections["collection"].tolist() == ["tme_signatures", "strong"]
+    assert sized.collections["n_sets_tested"].tolist() == [alone.table.shape[0], 0]
+    assert sized.parameters["min_size"] == {"tme_signatures": 5, "strong": 50}
+    with pytest.raises(ValueError, match="repeated: \\['strong'\\]"):
+        run_gsea_sized(
+            human_ranking,
+            [(strong, 5), (strong, 15)],
+            permutations=100,
+            seed=1,
+            max_size=500,
+            method="permutation",
+            threads=1,
+        )
 
 
 def test_signature_sets_below_min_size_are_filtered_and_reported(human_ranking) -> None:

@@ -1,6 +1,6 @@
 """Tests for signature scores (tmeseq.scores): scoring, the arm comparison, the TME table.
 
-The cohorts are simulated with tmeseq.simulate (negative-binomial counts with planted shifts),
+The cohorts are simulated with tests.simulate (negative-binomial counts with planted shifts),
 transformed with the blind VST of tmeseq.qc, and compared with designs built by formulaic.
 """
 
@@ -17,6 +17,7 @@ import pytest
 from formulaic import model_matrix
 from scipy import stats
 
+from tests.simulate import combine_effects, draw_base_means, effects_for, simulate_counts
 from tmeseq.errors import InputError
 from tmeseq.genesets import Collection, GeneSet, Species, read_signatures, signatures_path
 from tmeseq.qc import blind_vst
@@ -30,7 +31,6 @@ from tmeseq.scores import (
     tme_comparison,
     zscores,
 )
-from tmeseq.simulate import combine_effects, draw_base_means, effects_for, simulate_counts
 
 ARMS = ("A", "B", "C")
 PER_ARM = 6

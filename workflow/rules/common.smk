@@ -1,19 +1,28 @@
+import os
 import re
-import sys
 from pathlib import Path
 
 from snakemake.utils import validate
 
-# The library lives in src/ beside this workflow. Rule scripts find it through the link
-# workflow/scripts/tmeseq (Snakemake puts a script's folder on its path), so jobs run in any
-# environment that has the dependencies, conda environments and cluster nodes included.
-SRC = str(Path(workflow.basedir) / "src")
-if SRC not in sys.path:
-    sys.path.insert(0, SRC)
-
-from tmeseq.config import check_run, colour_variable  # noqa: E402
+# The rules import the installed tmeseq package, the same one the tests import.
+try:
+    from tmeseq.config import check_run
+    from tmeseq.resources import (
+        HALLMARK_FILES,
+        RESOURCES_DIR,
+        SIGNATURES_FILE,
+        SOURCE_ENV,
+    )
+    from tmeseq.settings import Settings
+except ModuleNotFoundError as missing:
+    raise ModuleNotFoundError(
+        f"{missing}: install tmeseq into the Python that runs snakemake, from the "
+        "repository: python3 -m pip install -e ."
+    ) from missing
 
 validate(config, schema="../schemas/config.schema.yaml")
+# Built once; rules receive only the fields they use, as plain values (see tmeseq.settings).
+SETTINGS = Settings.from_config(config)
 CONFIG_FILE = (
     str(workflow.overwrite_configfiles[-1])
     if workflow.overwrite_configfiles
@@ -22,24 +31,49 @@ CONFIG_FILE = (
 SAMPLES = check_run(config, CONFIG_FILE)
 validate(SAMPLES, schema="../schemas/samples.schema.yaml")
 
-COHORT = config["cohort"]
+# This checkout, for `--sdm conda`: envs/tmeseq.post-deploy.sh installs the package from here
+# into the rules' environment when Snakemake creates it (and tmeseq.resources finds it).
+os.environ[SOURCE_ENV] = workflow.basedir
+
+COHORT = SETTINGS.cohort
 OUT = f"results/{COHORT}"
 LOGS = f"{OUT}/logs"
 N_SAMPLES = len(SAMPLES)
-CONTRASTS = [c["name"] for c in config["de"]["contrasts"]]
+CONTRASTS = SETTINGS.contrast_names
 
 
 wildcard_constraints:
     contrast="|".join(re.escape(name) for name in CONTRASTS),
 
 
+def bundled(name):
+    """A bundled resource (workflow/resources/<name>) of this checkout."""
+    return str(Path(workflow.basedir, RESOURCES_DIR, name))
+
+
+# Bundled files the rules read: inputs, so editing one re-runs what uses it.
+HALLMARKS = bundled(HALLMARK_FILES[SETTINGS.species])
+SIGNATURES = bundled(SIGNATURES_FILE)
+
+
 def counts_inputs():
     """The files the import reads, so that editing any of them re-runs it."""
-    inputs = {"counts": config["counts"]["path"], "samples": config["samples"]}
-    if config["counts"]["tx2gene"]:
-        inputs["tx2gene"] = config["counts"]["tx2gene"]
-    if config["annotation"]:
-        inputs["annotation"] = config["annotation"]
+    inputs = {"counts": SETTINGS.counts.path, "samples": SETTINGS.samples}
+    if SETTINGS.counts.tx2gene:
+        inputs["tx2gene"] = SETTINGS.counts.tx2gene
+    if SETTINGS.annotation:
+        inputs["annotation"] = SETTINGS.annotation
+    return inputs
+
+
+def gsea_inputs():
+    """The gene-set files GSEA reads besides the DE table (each collection it tests)."""
+    inputs = {"gene_sets": list(SETTINGS.gsea.gene_sets), "signature_sets": []}
+    if SETTINGS.gsea.hallmarks:
+        inputs["hallmarks"] = HALLMARKS
+    if SETTINGS.gsea.signatures:
+        inputs["signatures"] = SIGNATURES
+        inputs["signature_sets"] = list(SETTINGS.scores.gene_sets)
     return inputs
 
 

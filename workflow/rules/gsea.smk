@@ -3,6 +3,7 @@
 
 rule gsea:
     input:
+        **gsea_inputs(),
         table=f"{OUT}/de/{{contrast}}.tsv",
     output:
         table=report(
@@ -29,9 +30,9 @@ rule gsea:
         mem_mb=mem_mb_for(1500, 20),
         runtime=runtime_for(15, 0),
     params:
-        species=config["species"],
-        gsea=config["gsea"],
-        scores=config["scores"],
+        species=SETTINGS.species,
+        gsea=SETTINGS.gsea.as_param(),
+        replace_signatures=SETTINGS.gsea.signatures and SETTINGS.scores.replace_bundled,
     script:
         "../scripts/gsea.py"
 

@@ -15,7 +15,6 @@ rule import_counts:
         mem_mb=mem_mb_for(1000, 20),
         runtime=runtime_for(10, 0.1),
     params:
-        format=config["counts"]["format"],
-        star_strand=config["counts"]["star_strand"],
+        counts=SETTINGS.counts.as_param(),
     script:
         "../scripts/import_counts.py"

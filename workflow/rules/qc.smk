@@ -41,8 +41,6 @@ rule qc:
         mem_mb=mem_mb_for(2000, 40),
         runtime=runtime_for(10, 0.2),
     params:
-        n_top_genes=config["qc"]["n_top_genes"],
-        colour_by=colour_variable(config),
-        shape_by=config["qc"]["shape_by"],
+        qc=SETTINGS.qc.as_param(),
     script:
         "../scripts/qc.py"

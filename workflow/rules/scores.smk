@@ -3,7 +3,9 @@
 
 rule scores:
     input:
-        model=rules.de.output.model,
+        model=rules.de_fit.output.model,
+        signatures=SIGNATURES,
+        gene_sets=list(SETTINGS.scores.gene_sets),
     output:
         samples=report(
             f"{OUT}/scores/sample_scores.tsv",
@@ -46,9 +48,9 @@ rule scores:
         mem_mb=mem_mb_for(1500, 20),
         runtime=runtime_for(10, 0.1),
     params:
-        species=config["species"],
-        scores=config["scores"],
-        contrasts=config["de"]["contrasts"],
-        alpha=config["de"]["alpha"],
+        species=SETTINGS.species,
+        scores=SETTINGS.scores.as_param(),
+        contrasts=[c.as_param() for c in SETTINGS.de.model.contrasts],
+        alpha=SETTINGS.de.test.alpha,
     script:
         "../scripts/scores.py"

@@ -16,7 +16,7 @@ and the same inputs and seed give byte-identical tables.
 
 from __future__ import annotations
 
-from tmeseq.gsea.analysis import GseaResult, run_gsea
+from tmeseq.gsea.analysis import GseaResult, run_gsea, run_gsea_sized
 from tmeseq.gsea.curve import EnrichmentCurve, running_enrichment
 from tmeseq.gsea.matching import (
     COLLECTION_COLUMNS,
@@ -63,6 +63,7 @@ __all__ = [
     "ranking",
     "require_gene_set_dict",
     "run_gsea",
+    "run_gsea_sized",
     "run_prerank",
     "running_enrichment",
 ]

@@ -20,7 +20,7 @@ from tmeseq.gsea.prerank import (
 )
 from tmeseq.gsea.rankings import Ranking
 
-__all__ = ["GseaResult", "run_gsea"]
+__all__ = ["GseaResult", "run_gsea", "run_gsea_sized"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +91,58 @@ def run_gsea(
         table=table,
         collections=collections_table(matches),
         parameters=_parameters(ranking, settings),
+    )
+
+
+def run_gsea_sized(
+    ranking: Ranking,
+    tested: Sequence[tuple[Collection, int]],
+    *,
+    permutations: int,
+    seed: int,
+    max_size: int,
+    method: Method,
+    threads: int,
+) -> GseaResult:
+    """:func:`run_gsea` of each collection with its own smallest set size, results stacked.
+
+    Parameters
+    ----------
+    ranking : Ranking
+        From :func:`tmeseq.gsea.ranking`.
+    tested : sequence of (Collection, int)
+        Each collection with its ``min_size``, e.g. from
+        :func:`tmeseq.genesets.gsea_collections`; names must be unique.
+    permutations, seed, max_size, method, threads
+        As for :func:`run_gsea`, the same for every collection.
+
+    Returns
+    -------
+    GseaResult
+        Tables in the order of ``tested``; ``parameters["min_size"]`` maps each collection's
+        name to its smallest set size.
+    """
+    _check_names([collection for collection, _ in tested])
+    parts = [
+        run_gsea(
+            ranking,
+            [collection],
+            permutations=permutations,
+            seed=seed,
+            min_size=min_size,
+            max_size=max_size,
+            method=method,
+            threads=threads,
+        )
+        for collection, min_size in tested
+    ]
+    parameters = dict(parts[0].parameters)
+    parameters["min_size"] = {c.name: size for c, size in tested}
+    tables = [p.table for p in parts if len(p.table)]
+    return GseaResult(
+        table=pd.concat(tables, ignore_index=True) if tables else empty_result(),
+        collections=pd.concat([p.collections for p in parts], ignore_index=True),
+        parameters=parameters,
     )
 
 

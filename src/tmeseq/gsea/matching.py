@@ -20,13 +20,13 @@ import pandas as pd
 from tmeseq.genesets import (
     Collection,
     Species,
-    bundled_path,
     read_gmt,
     read_hallmarks,
     read_signatures,
     signatures_path,
 )
 from tmeseq.gsea.rankings import Ranking
+from tmeseq.resources import RESOURCES_DIR, bundled_path
 
 __all__ = [
     "COLLECTION_COLUMNS",
@@ -117,7 +117,7 @@ def display_source(source: str) -> str:
         relative = Path(source).resolve().relative_to(root)
     except (FileNotFoundError, ValueError):
         return source
-    return str(Path("workflow", "resources") / relative)
+    return str(Path(RESOURCES_DIR) / relative)
 
 
 @dataclass(frozen=True)

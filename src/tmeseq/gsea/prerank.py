@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import get_args
 
 import gseapy
 import numpy as np
@@ -39,6 +39,7 @@ import pandas as pd
 from tmeseq.genesets import Collection
 from tmeseq.gsea.matching import CollectionMatch, match_collection
 from tmeseq.gsea.rankings import Ranking
+from tmeseq.settings import GseaMethod as Method
 
 __all__ = [
     "DEFAULT_SEED",
@@ -55,7 +56,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Method = Literal["permutation", "multilevel"]
 
 DEFAULT_SEED = 123
 """gseapy's own default seed; record whichever seed a run used."""

@@ -30,18 +30,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
 from tmeseq.errors import InputError
+from tmeseq.settings import Metric
 
 __all__ = ["METRIC_COLUMNS", "Metric", "Ranking", "ranking"]
 
 logger = logging.getLogger(__name__)
 
-Metric = Literal["stat", "shrunk_lfc", "signed_log10_p"]
 
 METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
     "stat": ("stat",),

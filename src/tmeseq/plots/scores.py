@@ -358,7 +358,8 @@ def plot_signature_heatmap(
         row_colors=[set_palette[s] for s in set_of_row],
         col_colors=[group_palette[label] for label in samples],
         cmap="RdBu_r",
-        center=0.0,
+        # Symmetric limits centre the colour map on 0; seaborn's ``center=`` would do the same
+        # through a matplotlib call that is being deprecated (Colormap.set_bad).
         vmin=-clip,
         vmax=clip,
         figsize=(width, max(6.0, 0.16 * len(rows) + 3.0)),

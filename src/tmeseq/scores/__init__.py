@@ -5,9 +5,12 @@
   (:mod:`tmeseq.scores.compute` documents the scales).
 - :func:`compare_scores` tests one contrast of the DE design on every score (OLS + Wald t,
   Benjamini-Hochberg), giving the ``scores/<contrast>.tsv`` table.
+- :func:`compare_contrasts` does that for every contrast of a fit; :func:`arm_groups` and
+  :func:`contrast_pairs` give the plots their arms (:mod:`tmeseq.scores.arms`).
 - :func:`tme_comparison` assembles ``scores/tme_comparison.tsv`` from those tables.
 """
 
+from tmeseq.scores.arms import arm_groups, compare_contrasts, contrast_groups, contrast_pairs
 from tmeseq.scores.compare import CONTRACT_COLUMNS, bh_adjust, compare_scores, fit_contrast
 from tmeseq.scores.compute import (
     RATIOS,
@@ -26,8 +29,12 @@ __all__ = [
     "ScoreMethod",
     "ScoreResult",
     "TmeParameter",
+    "arm_groups",
     "bh_adjust",
+    "compare_contrasts",
     "compare_scores",
+    "contrast_groups",
+    "contrast_pairs",
     "direction",
     "fit_contrast",
     "score_samples",

@@ -38,7 +38,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
 
 import gseapy
 import numpy as np
@@ -47,10 +46,10 @@ import pandas as pd
 from tmeseq.errors import InputError
 from tmeseq.genesets import Collection, GeneSet
 from tmeseq.scores.coverage import GENE_SEPARATOR, Match, coverage_row, match_set, warn_coverage
+from tmeseq.settings import ScoreMethod
 
 logger = logging.getLogger(__name__)
 
-ScoreMethod = Literal["zscore", "ssgsea"]
 
 SCALE_VST = "vst_log2"
 SCALE_MEAN_Z = "mean_z"

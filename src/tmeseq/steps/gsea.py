@@ -5,32 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 import pandas as pd
 
-from tmeseq.genesets import Collection, read_gmt, read_hallmarks
-from tmeseq.gsea import ranking, run_gsea
-from tmeseq.steps.scores import score_collection
+from tmeseq.genesets import gsea_collections
+from tmeseq.gsea import ranking, run_gsea_sized
+from tmeseq.settings import GSEASettings, Species
 from tmeseq.tables import write_tsv
 
 logger = logging.getLogger(__name__)
-
-
-def collections(
-    species: str, gsea: Mapping[str, Any], scores: Mapping[str, Any]
-) -> list[tuple[Collection, int]]:
-    """The collections to test with their minimum set size: Hallmarks, the TME signatures
-    (with the scores' extra sets, tested with ``signature_min_size``), user GMTs."""
-    chosen: list[tuple[Collection, int]] = []
-    min_size = int(gsea.get("min_size", 15))
-    if gsea.get("hallmarks", True):
-        chosen.append((read_hallmarks(species), min_size))  # type: ignore[arg-type]
-    if gsea.get("signatures", True):
-        chosen.append((score_collection(species, scores), int(gsea["signature_min_size"])))
-    chosen += [(read_gmt(path), min_size) for path in gsea.get("gene_sets", [])]
-    return chosen
 
 
 def run(
@@ -38,10 +22,14 @@ def run(
     contrast: str,
     outputs: Mapping[str, str | Path],
     *,
-    species: str,
-    gsea: Mapping[str, Any],
-    scores: Mapping[str, Any],
-    threads: int = 1,
+    hallmarks: str | Path | None,
+    signatures: str | Path | None,
+    signature_sets: Sequence[str | Path],
+    replace_signatures: bool,
+    gene_sets: Sequence[str | Path],
+    species: Species,
+    settings: GSEASettings,
+    threads: int,
 ) -> None:
     """Preranked GSEA of one contrast, each collection on its own.
 
@@ -53,43 +41,56 @@ def run(
         Its name (for titles and logs).
     outputs : mapping
         ``table``, ``collections`` and ``plot`` paths.
+    hallmarks : str or Path, optional
+        The Hallmark GMT of the species; None when ``gsea.hallmarks`` is off.
+    signatures : str or Path, optional
+        The signature YAML; None when ``gsea.signatures`` is off.
+    signature_sets : sequence of str or Path
+        The scores' extra gene-set files (``scores.gene_sets``), tested with the signatures.
+    replace_signatures : bool
+        Whether those replace the signature YAML's sets (``scores.replace_bundled``).
+    gene_sets : sequence of str or Path
+        User GMT files (``gsea.gene_sets``), each its own collection.
     species : {"human", "mouse"}
-        Picks the Hallmark file and signature gene lists.
-    gsea, scores : mapping
-        The config's ``gsea`` and ``scores`` sections.
+        Which signature gene lists to use.
+    settings : GSEASettings
+        Ranking metric, permutations, seed, size bounds, method, plots.
     threads : int
         Threads for gseapy.
     """
     results = pd.read_csv(table, sep="\t", keep_default_na=False, na_values=["NA"])
-    ranked = ranking(results, metric=gsea.get("metric", "stat"))
-    tested = collections(species, gsea, scores)
-    parts = [
-        run_gsea(
-            ranked,
-            [collection],
-            permutations=int(gsea.get("permutations", 1000)),
-            seed=int(gsea.get("seed", 123)),
-            min_size=min_size,
-            max_size=int(gsea.get("max_size", 500)),
-            method=gsea.get("method", "permutation"),
-            threads=threads,
-        )
-        for collection, min_size in tested
-    ]
-    combined = pd.concat([p.table for p in parts], ignore_index=True)
-    coverage = pd.concat([p.collections for p in parts], ignore_index=True)
-    write_tsv(combined, outputs["table"])
-    write_tsv(coverage, outputs["collections"])
-    _log(contrast, combined, coverage)
+    ranked = ranking(results, metric=settings.metric)
+    tested = gsea_collections(
+        species,
+        hallmarks=hallmarks,
+        signatures=signatures,
+        extra_signatures=signature_sets,
+        replace_signatures=replace_signatures,
+        gmts=gene_sets,
+        min_size=settings.min_size,
+        signature_min_size=settings.signature_min_size,
+    )
+    result = run_gsea_sized(
+        ranked,
+        tested,
+        permutations=settings.permutations,
+        seed=settings.seed,
+        max_size=settings.max_size,
+        method=settings.method,
+        threads=threads,
+    )
+    write_tsv(result.table, outputs["table"])
+    write_tsv(result.collections, outputs["collections"])
+    _log(contrast, result.table, result.collections)
     matplotlib.use("Agg")
     from tmeseq.plots import gsea as plots
 
     plots.plot_top_enrichments(
         ranked,
-        combined,
-        [c for c, _ in tested],
+        result.table,
+        [collection for collection, _ in tested],
         outputs["plot"],
-        top_n=int(gsea.get("n_enrichment_plots", 6)),
+        top_n=settings.n_enrichment_plots,
         title=f"{contrast}: top gene sets",
     )
 

@@ -10,6 +10,7 @@ import anndata as ad
 import matplotlib
 
 from tmeseq import qc
+from tmeseq.settings import QCSettings
 from tmeseq.tables import write_tsv
 
 logger = logging.getLogger(__name__)
@@ -19,10 +20,8 @@ def run(
     h5ad: str | Path,
     outputs: Mapping[str, str | Path],
     *,
-    n_top_genes: int = 500,
-    colour_by: str | None = None,
-    shape_by: str | None = None,
-    threads: int = 1,
+    settings: QCSettings,
+    threads: int,
 ) -> None:
     """Compute the QC tables and figures of one cohort.
 
@@ -33,21 +32,18 @@ def run(
     outputs : mapping
         Paths keyed ``stats``, ``library_plot``, ``pca``, ``variance``, ``pca_plot``,
         ``correlation``, ``correlation_plot``.
-    n_top_genes : int
-        Most variable genes used for the PCA.
-    colour_by : str, optional
-        Sample-sheet column that colours the figures.
-    shape_by : str, optional
-        Sample-sheet column that sets the PCA marker shape.
+    settings : QCSettings
+        Genes used for the PCA and the sample-sheet columns that colour and shape the figures.
     threads : int
-        Worker processes for the VST (PyDESeq2).
+        Worker processes for the VST.
     """
     matplotlib.use("Agg")
     from tmeseq.plots import qc as plots
 
     adata = ad.read_h5ad(h5ad)
-    groups = adata.obs[colour_by].astype(str) if colour_by else None
-    shapes = adata.obs[shape_by].astype(str) if shape_by else None
+    n_top_genes = settings.n_top_genes
+    groups = adata.obs[settings.colour_by].astype(str) if settings.colour_by else None
+    shapes = adata.obs[settings.shape_by].astype(str) if settings.shape_by else None
     logger.info("QC of %d samples x %d genes", adata.n_obs, adata.n_vars)
     vst = qc.blind_vst(adata, threads=threads)
     scores, variance = qc.pca(vst, adata.obs_names, n_top=n_top_genes)
