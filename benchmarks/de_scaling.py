@@ -5,7 +5,10 @@ Simulates negative-binomial cohorts (two arms, two batches, ``--genes`` genes) o
 process so that peak memory is that size's own. Prints a table; nothing is asserted (the
 numbers guide the rules' ``mem_mb``/``runtime`` and users' cluster requests).
 
-    python3 benchmarks/de_scaling.py --samples 12 48 96 --genes 20000 --threads 2
+    python3 -m benchmarks.de_scaling --samples 12 48 96 --genes 20000 --threads 2
+
+Run it from the repository's root: the simulator is test tooling (``tests/simulate.py``), not
+part of the installed package.
 """
 
 from __future__ import annotations
@@ -16,17 +19,21 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from tests.helpers import de_settings
+from tests.simulate import effects_for, simulate_counts
+from tmeseq.de import Engine, contrast_results, fit_model
+from tmeseq.samplesheet import covariates
+
+REPO = Path(__file__).resolve().parents[1]
+
 
 def one_run(n_samples: int, n_genes: int, threads: int) -> dict[str, float]:
     """Simulate, fit and test one cohort; return seconds and peak RSS (MB)."""
-    from tmeseq.de import DESettings, contrast_results, fit_model
-    from tmeseq.samplesheet import covariates
-    from tmeseq.simulate import effects_for, simulate_counts
-
     sheet = pd.DataFrame(
         {
             "sample": [f"s{i:04d}" for i in range(n_samples)],
@@ -37,12 +44,13 @@ def one_run(n_samples: int, n_genes: int, threads: int) -> dict[str, float]:
     genes = [f"g{i:06d}" for i in range(n_genes)]
     effects = effects_for(sheet, "arm", "trt", genes[: n_genes // 20], 1.0)
     counts = simulate_counts(genes, sheet, effects, seed=1).T
-    metadata = covariates(sheet, references={"arm": "ctrl"}).drop(columns="sample")
-    settings = DESettings(alpha=0.05)
+    contrast = {"name": "trt_vs_ctrl", "variable": "arm", "test": "trt", "reference": "ctrl"}
+    settings = de_settings("~ batch + arm", [contrast])
+    metadata = covariates(sheet, references=settings.model.references).drop(columns="sample")
     started = time.perf_counter()
-    dds = fit_model(counts, metadata, "~ batch + arm", settings, threads)
+    model = fit_model(counts, metadata, settings.model, Engine(n_workers=threads))
     fitted = time.perf_counter()
-    results = contrast_results(dds, ["arm", "trt", "ctrl"], settings, threads)
+    results = contrast_results(model, settings.model.contrasts[0], settings.test)
     done = time.perf_counter()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
@@ -51,7 +59,7 @@ def one_run(n_samples: int, n_genes: int, threads: int) -> dict[str, float]:
         "fit_s": round(fitted - started, 2),
         "test_s": round(done - fitted, 2),
         "peak_rss_mb": round(peak_mb, 0),
-        "significant": int((results["padj"] < 0.05).sum()),
+        "significant": int((results["padj"] < settings.test.alpha).sum()),
     }
 
 
@@ -69,7 +77,8 @@ def main() -> None:
     for n in args.samples:
         command = [
             sys.executable,
-            __file__,
+            "-m",
+            "benchmarks.de_scaling",
             "--one",
             "--samples",
             str(n),
@@ -78,7 +87,8 @@ def main() -> None:
             "--threads",
             str(args.threads),
         ]
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True)
+        output = run.stdout
         rows.append(json.loads(output.strip().splitlines()[-1]))
         print(rows[-1], flush=True)
     print(pd.DataFrame(rows).to_string(index=False))

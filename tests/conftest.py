@@ -1,4 +1,6 @@
-"""Shared fixtures: small cohorts written to disk, paths to the repository and shared data."""
+"""Shared fixtures and hooks: small cohorts written to disk, the repository's path, and the
+check behind :func:`tests.helpers.requires_shared` (skip, or fail under
+``TMESEQ_REQUIRE_SHARED=1``, when a ``../shared`` dataset is absent)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.helpers import REPO, SHARED, small_counts, write_config
+from tests.helpers import (
+    REPO,
+    REQUIRE_SHARED,
+    shared_missing,
+    skip_or_fail,
+    small_counts,
+    write_config,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -23,16 +32,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip or fail a test marked ``shared_data`` whose ``../shared`` paths are absent."""
+    found = (shared_missing(*marker.args) for marker in item.iter_markers("shared_data"))
+    missing = [reason for reason in found if reason is not None]
+    if missing:
+        skip_or_fail("; ".join(missing), REQUIRE_SHARED)
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
-
-
-@pytest.fixture(scope="session")
-def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared is not beside the repository")
-    return SHARED
 
 
 @pytest.fixture

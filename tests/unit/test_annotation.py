@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.helpers import data_path, requires_shared, shared_path
 from tmeseq.annotation import (
     AnnotationReport,
     annotate,
@@ -19,13 +20,10 @@ from tmeseq.annotation import (
 )
 from tmeseq.errors import InputError
 
-REPO = Path(__file__).resolve().parents[2]
-DATA = REPO / "tests" / "data" / "annotation"
-SHARED = REPO / ".." / "shared"
-RIAZ_COUNTS = (
-    SHARED / "validation" / "riaz_gse91061" / "GSE91061_BMS038109Sample.hg19KnownGene.raw.csv.gz"
-)
-HUMAN_MAP = SHARED / "validation" / "annotation" / "human_entrez_symbol_ensembl.tsv.gz"
+DATA = data_path("annotation")
+# In ../shared only: the Riaz counts carry no licence that allows a copy in the repository.
+RIAZ_COUNTS = ("riaz_gse91061", "GSE91061_BMS038109Sample.hg19KnownGene.raw.csv.gz")
+HUMAN_MAP = ("annotation", "human_entrez_symbol_ensembl.tsv.gz")
 LOGGER = "tmeseq.annotation"
 
 
@@ -387,12 +385,14 @@ def test_no_warning_without_annotation(caplog: pytest.LogCaptureFixture) -> None
 # --- real data -------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not RIAZ_COUNTS.is_file(), reason="shared validation data not available")
+@requires_shared(*RIAZ_COUNTS)
+@requires_shared(*HUMAN_MAP)
 def test_riaz_entrez_counts_get_symbols() -> None:
-    counts = pd.read_csv(RIAZ_COUNTS, index_col=0)
-    ann = read_annotation(HUMAN_MAP)
+    counts = pd.read_csv(shared_path(*RIAZ_COUNTS), index_col=0)
+    human_map = shared_path(*HUMAN_MAP)
+    ann = read_annotation(human_map)
     assert ann.shape == (77614, 1)
-    var, report = annotate(counts.index, counts.sum(axis=1), ann, source=HUMAN_MAP.name)
+    var, report = annotate(counts.index, counts.sum(axis=1), ann, source=human_map.name)
     expected = {"7157": "TP53", "3458": "IFNG", "5551": "PRF1", "3002": "GZMB", "29126": "CD274"}
     assert var.loc[list(expected), "symbol"].to_dict() == expected
     assert report.n_genes == 22187

@@ -1,4 +1,4 @@
-"""Tests of tmeseq.simulate: the count simulator and the bundled example cohort."""
+"""Tests of tests.simulate: the count simulator and the bundled example cohort."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tmeseq.genesets import bundled_path, read_hallmarks, read_signatures, signatures_path
-from tmeseq.simulate import (
+from tests.simulate import (
     ARMS,
     DispersionTrend,
     combine_effects,
@@ -19,6 +18,7 @@ from tmeseq.simulate import (
     make_example_cohort,
     simulate_counts,
 )
+from tmeseq.genesets import bundled_path, read_hallmarks, read_signatures, signatures_path
 
 EXAMPLE_FILES = ("counts.tsv.gz", "samples.tsv", "truth.tsv", "batch_truth.tsv", "README.md")
 
@@ -180,7 +180,7 @@ def test_example_regenerates_byte_identically(regenerated: Path, name: str) -> N
     fresh = regenerated / name
     if name.endswith(".gz"):
         assert gzip.decompress(fresh.read_bytes()) == gzip.decompress(bundled.read_bytes()), (
-            "content differs: rerun python -m tmeseq.simulate --out workflow/resources/example"
+            "content differs: rerun python -m tests.simulate --out workflow/resources/example"
         )
     assert fresh.read_bytes() == bundled.read_bytes()
 

@@ -15,14 +15,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.helpers import REPO, SHARED, write_config
+from tests.helpers import REPO, VALIDATION, requires_shared, write_config
 
-RIAZ = SHARED / "validation" / "riaz_gse91061"
-ANNOTATION = SHARED / "validation" / "annotation" / "human_entrez_symbol_ensembl.tsv.gz"
+# In ../shared only: the Riaz counts carry no licence that allows a copy in the repository.
+RIAZ = VALIDATION / "riaz_gse91061"
+COUNTS = "GSE91061_BMS038109Sample.hg19KnownGene.raw.csv.gz"
+ANNOTATION = VALIDATION / "annotation" / "human_entrez_symbol_ensembl.tsv.gz"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not RIAZ.is_dir(), reason="../shared/validation is missing"),
+    requires_shared("riaz_gse91061", COUNTS),
+    requires_shared("riaz_gse91061", "samples_GSE91061.csv"),
+    requires_shared("annotation", ANNOTATION.name),
 ]
 
 
@@ -40,7 +44,7 @@ def test_riaz_on_vs_pre_treatment(tmp_path: Path) -> None:
         tmp_path / "config.yaml",
         cohort="riaz",
         species="human",
-        counts={"path": str(RIAZ / "GSE91061_BMS038109Sample.hg19KnownGene.raw.csv.gz")},
+        counts={"path": str(RIAZ / COUNTS)},
         annotation=str(ANNOTATION),
         qc={"colour_by": "timepoint"},
         de={

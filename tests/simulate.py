@@ -1,5 +1,9 @@
 """Negative-binomial RNA-seq count simulator and the bundled example cohort.
 
+Test and data tooling, not part of the runtime package: the tests, ``benchmarks/`` and the
+recipe of ``workflow/resources/example`` import it as ``tests.simulate`` from the repository's
+root (the workflow never runs it).
+
 The simulator plants known effects so that later stages can be tested against a known truth
 (differential expression, signature scores, GSEA). Counts follow the model DESeq2 assumes::
 
@@ -15,7 +19,7 @@ sample sheet column can describe).
 :func:`make_example_cohort` writes the simulated mouse study bundled under
 ``workflow/resources/example`` (three arms x 6 tumours, two batches); run it as::
 
-    python -m tmeseq.simulate --out workflow/resources/example
+    python -m tests.simulate --out workflow/resources/example
 
 Everything is drawn from ``numpy.random.default_rng`` seeded by the caller, so the same seed
 gives the same numbers (for a given NumPy release: NumPy may change a distribution's algorithm
@@ -632,11 +636,12 @@ filler genes `Simgene00001`, `Simgene00002`, ...
 ## How it was made
 
 ```
-python -m tmeseq.simulate --out workflow/resources/example --seed {seed}
+python -m tests.simulate --out workflow/resources/example --seed {seed}
 ```
 
-(`tmeseq.simulate.make_example_cohort`, seed {seed}). The command reproduces every file here
-byte for byte with the same NumPy release; `tests/unit/test_simulate.py` checks that.
+run from the repository's root (`make_example_cohort` in `tests/simulate.py`, seed {seed}).
+The command reproduces every file here byte for byte with the same NumPy release;
+`tests/unit/test_simulate.py` checks that.
 
 Model: negative-binomial counts, mean = size factor x base mean x 2^(log2 effect), variance =
 mean + dispersion x mean^2. Base means are log-normal (median 150, sdlog 1.5; signature genes
@@ -699,9 +704,9 @@ Samples ({per_arm} per arm):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point: ``python -m tmeseq.simulate --out DIR [--seed N]``."""
+    """Command-line entry point: ``python -m tests.simulate --out DIR [--seed N]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m tmeseq.simulate",
+        prog="python -m tests.simulate",
         description="Write the simulated example cohort (counts, samples, planted truth, README).",
     )
     parser.add_argument("--out", required=True, type=Path, help="output folder")
