@@ -173,7 +173,8 @@ def run_tmeseq(dataset: Dataset, threads: int) -> tuple[Side, DEModel]:
     """tmeseq's fit and test."""
     counts, metadata = load(dataset)
     model_settings, test_settings = tmeseq_settings(dataset)
-    typed = covariates(metadata, (), model_settings.references)
+    # factor levels in sorted order, as the R script codes them (same model, same coding)
+    typed = covariates(metadata)
     started = time.perf_counter()
     model = fit_model(counts, typed, model_settings, Engine(n_workers=threads))
     results = contrast_results(model, model_settings.contrasts[0], test_settings)
