@@ -18,13 +18,13 @@ from formulaic import model_matrix
 from scipy import stats
 
 from tests.simulate import combine_effects, draw_base_means, effects_for, simulate_counts
+from tmeseq.de.rstats import bh_adjust
 from tmeseq.errors import InputError
 from tmeseq.genesets import Collection, GeneSet, Species, read_signatures, signatures_path
 from tmeseq.qc import blind_vst
 from tmeseq.scores import (
     CONTRACT_COLUMNS,
     TME_PARAMETERS,
-    bh_adjust,
     compare_scores,
     score_samples,
     symbol_matrix,

@@ -11,7 +11,7 @@
 """
 
 from tmeseq.scores.arms import arm_groups, compare_contrasts, contrast_groups, contrast_pairs
-from tmeseq.scores.compare import CONTRACT_COLUMNS, bh_adjust, compare_scores, fit_contrast
+from tmeseq.scores.compare import CONTRACT_COLUMNS, compare_scores, fit_contrast
 from tmeseq.scores.compute import (
     RATIOS,
     ScoreMethod,
@@ -30,7 +30,6 @@ __all__ = [
     "ScoreResult",
     "TmeParameter",
     "arm_groups",
-    "bh_adjust",
     "compare_contrasts",
     "compare_scores",
     "contrast_groups",

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from tmeseq.de.rstats import bh_adjust
 from tmeseq.design import check_rank
 from tmeseq.errors import InputError
 
@@ -162,16 +163,6 @@ def fit_contrast(x: np.ndarray, y: np.ndarray, contrast: np.ndarray) -> Contrast
             int((usable & ~testable).sum()),
         )
     return ContrastFit(estimate=estimate, se=se, stat=stat, pvalue=pvalue, df=df)
-
-
-def bh_adjust(pvalues: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values; NaN entries stay NaN and are not counted."""
-    pvalues = np.asarray(pvalues, dtype=np.float64)
-    adjusted = np.full(pvalues.shape, np.nan)
-    present = ~np.isnan(pvalues)
-    if present.any():
-        adjusted[present] = stats.false_discovery_control(pvalues[present], method="bh")
-    return adjusted
 
 
 def _checked_design(design_matrix: pd.DataFrame) -> pd.DataFrame:
