@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 import pandas as pd
 
-#: The count formats :func:`tmeseq.readers.read_counts` understands.
-FORMATS = (
-    "matrix",
-    "featurecounts",
-    "star",
-    "htseq",
-    "salmon",
-    "kallisto",
-    "rsem",
-    "nfcore",
-    "h5ad",
-)
+from tmeseq.settings import CountFormat
+
+#: The count formats :func:`tmeseq.readers.read_counts` understands (the config's, less "auto").
+FORMATS = tuple(name for name in get_args(CountFormat) if name != "auto")
 
 
 @dataclass(frozen=True, eq=False)
