@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -43,12 +45,51 @@ def test_awkward_sample_names_end_to_end(awkward_cohort: Path) -> None:
         assert (out / "qc" / name).stat().st_size > 1000
     check_de_outputs(out)
     check_unmatched_ids(out)
-    report = snakemake(awkward_cohort, "--report", str(awkward_cohort / "report.zip"))
+    check_snakemake_report(awkward_cohort, "awkward", "trt_vs_ctrl")
+
+
+#: Key tables of a run -> the caption file `snakemake --report` shows with each.
+REPORT_TABLES = {
+    "de/{contrast}.tsv": "de_table.rst",
+    "de/summary.tsv": "de_summary.rst",
+    "scores/{contrast}.tsv": "scores_table.rst",
+    "scores/sample_scores.tsv": "scores_samples.rst",
+    "scores/tme_comparison.tsv": "scores_tme.rst",
+    "gsea/{contrast}.tsv": "gsea_table.rst",
+}
+
+
+def caption_opening(caption: str) -> str:
+    """The caption file's first words, up to its first markup (as the report renders them)."""
+    text = (REPO / "workflow" / "report" / caption).read_text()
+    return " ".join(re.split(r"[*`{(]", text, maxsplit=1)[0].split())
+
+
+def report_records(html: str, out: str) -> dict[str, dict]:
+    """The report's record of each result file under ``out`` (path -> name, caption, data)."""
+    decoder = json.JSONDecoder()
+    records = {}
+    for match in re.finditer(rf'"({re.escape(out)}/[^"]+)": {{', html):
+        records[match.group(1)], _ = decoder.raw_decode(html, match.end() - 1)
+    return records
+
+
+def check_snakemake_report(workdir: Path, cohort: str, contrast: str) -> None:
+    """`snakemake --report` works, and bundles every key table with its caption."""
+    report = snakemake(workdir, "--report", str(workdir / "report.zip"))
     assert report.returncode == 0, report.stderr[-2000:]
-    with zipfile.ZipFile(awkward_cohort / "report.zip") as bundle:
+    with zipfile.ZipFile(workdir / "report.zip") as bundle:
         names = bundle.namelist()
+        html = bundle.read("report/report.html").decode()
     assert any(name.endswith("pca.png") for name in names)
-    assert any(name.endswith("tme_comparison.tsv") for name in names)
+    records = report_records(html, f"results/{cohort}")
+    for table, caption in REPORT_TABLES.items():
+        path = f"results/{cohort}/{table.format(contrast=contrast)}"
+        assert path in records, f"{path} is not in the report"
+        record = records[path]
+        assert f"report/{record['data_uri']}" in names, path
+        shown = " ".join(re.sub(r"<[^>]+>", "", record["caption"]).split())
+        assert shown.startswith(caption_opening(caption)), (path, shown[:80])
 
 
 def check_unmatched_ids(out: Path) -> None:
@@ -219,7 +260,7 @@ def check_example_biology(out: Path) -> None:
         "cd274",
     ):
         assert nktr[score] == "up", score
-    assert nktr["tregs"] == "no change"
+    assert nktr["tregs"] == "not significant"
     chemo = tme["chemo_vs_vehicle_direction"]
     assert chemo["tregs"] == "down"
     assert chemo["m1_m2_ratio"] == "up"

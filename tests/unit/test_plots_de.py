@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from itertools import combinations
+import re
+from itertools import combinations, pairwise
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation, Text
 from PIL import Image
 
+from tests.helpers import REPO
 from tests.unit.test_de_tables import DOWN, UP, build_inputs
 from tmeseq import de_tables
 from tmeseq.plots import de as de_plots
@@ -76,6 +78,38 @@ def all_text(fig: Figure) -> str:
     return "\n".join(texts)
 
 
+STOP_WORDS = frozenset(
+    {"a", "an", "and", "as", "at", "by", "for", "in", "is", "of", "on", "or", "per", "the"}
+    | {"to", "with"}
+)
+
+
+def phrases(words: str) -> set[str]:
+    """The two-word phrases of ``words`` (lower case) that are not only stop words."""
+    tokens = re.findall(r"[a-z0-9][a-z0-9+-]*", words.lower())
+    return {f"{a} {b}" for a, b in pairwise(tokens) if not {a, b} <= STOP_WORDS}
+
+
+def headings(fig: Figure) -> list[str]:
+    """The figure's title and its axes' titles, as shown."""
+    titles = [fig.get_suptitle()] if fig.get_suptitle() else []
+    return titles + [ax.get_title() for ax in fig.axes if ax.get_title()]
+
+
+def assert_says_once(fig: Figure, caption: str | None = None) -> None:
+    """No heading repeats another (no shared two-word phrase between the figure title and
+    an axes title), and the caption (a ``workflow/report`` file name) repeats none."""
+    shown = headings(fig)
+    assert shown
+    if fig.get_suptitle():
+        for axes_title in shown[1:]:
+            assert not phrases(shown[0]) & phrases(axes_title), (shown[0], axes_title)
+    if caption is not None:
+        words = (REPO / "workflow" / "report" / caption).read_text()
+        for heading in shown:
+            assert not phrases(heading) & phrases(words), (heading, caption)
+
+
 def expected_labels(table: pd.DataFrame, n: int) -> list[str]:
     significant = table.loc[table["padj"] < 0.05].copy()
     significant["size"] = -significant["log2FoldChange"].abs()
@@ -97,7 +131,8 @@ def test_volcano_labels_top_genes_by_symbol(table: pd.DataFrame) -> None:
         legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
         assert legend[:2] == [f"Up, padj < 0.05 ({len(UP)})", f"Down, padj < 0.05 ({len(DOWN)})"]
         assert fig.get_suptitle() == "NKTR214 vs chemo"
-        assert "Volcano plot" in fig.axes[0].get_title()
+        drawn = int((table["pvalue"].notna() & table["log2FoldChange"].notna()).sum())
+        assert fig.axes[0].get_title() == f"{drawn:,} genes with a p-value"
     finally:
         plt.close(fig)
 
@@ -247,6 +282,35 @@ def test_dispersion_plot_draws_all_layers() -> None:
 def test_dispersion_plot_names_missing_columns() -> None:
     with pytest.raises(ValueError, match="fitted_dispersions"):
         de_plots._dispersions_figure(model_var().drop(columns="fitted_dispersions"), title="x")
+
+
+# --- titles --------------------------------------------------------------------------------
+
+
+def test_no_figure_repeats_its_title(table: pd.DataFrame) -> None:
+    """The title names the figure, the axes title adds counts, the caption explains: none
+    says what another already says (as the step titles them)."""
+    figures = [
+        (
+            de_plots._volcano_figure(table, alpha=0.05, title="a_vs_b: volcano plot"),
+            "de_volcano.rst",
+        ),
+        (de_plots._ma_figure(table, alpha=0.05, title="a_vs_b: MA plot"), "de_ma.rst"),
+        (
+            de_plots._pvalue_histogram_figure(table, title="a_vs_b: p-value distribution"),
+            "de_pvalues.rst",
+        ),
+        (
+            de_plots._dispersions_figure(model_var(), title="Dispersion estimates (~ arm)"),
+            "de_dispersions.rst",
+        ),
+    ]
+    try:
+        for fig, caption in figures:
+            assert_says_once(fig, caption)
+    finally:
+        for fig, _ in figures:
+            plt.close(fig)
 
 
 # --- files and degenerate input ------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from tests.helpers import r_synthetic, reference_path
+from tests.unit.test_plots_de import assert_says_once
 from tmeseq import qc
 from tmeseq.errors import InputError
 from tmeseq.plots import qc as qc_plots
@@ -323,3 +324,22 @@ def test_plot_rejects_annotation_missing_samples(
     partial = adata.obs["arm"].iloc[:-1]
     with pytest.raises(ValueError, match=r"x\$y\$"):
         qc_plots.plot_pca(scores, variance, tmp_path / "p.png", partial)
+
+
+def test_qc_figures_do_not_repeat_their_titles(cohort: tuple[ad.AnnData, np.ndarray]) -> None:
+    """Neither the axes titles nor the captions of `snakemake --report` restate a title."""
+    adata, vst = cohort
+    arm = adata.obs["arm"]
+    scores, variance = qc.pca(vst, adata.obs_names)
+    corr = qc.sample_correlation(vst, adata.obs_names)
+    figures = [
+        (qc_plots._library_sizes_figure(qc.library_stats(adata), arm), "library_sizes.rst"),
+        (qc_plots._pca_figure(scores, variance, arm, adata.obs["batch"], None), "pca.rst"),
+        (qc_plots._correlation_figure(corr, arm, None), "sample_correlation.rst"),
+    ]
+    try:
+        for fig, caption in figures:
+            assert_says_once(fig, caption)
+    finally:
+        for fig, _ in figures:
+            matplotlib.pyplot.close(fig)

@@ -24,8 +24,10 @@ from tmeseq.genesets import Collection, GeneSet, Species, read_signatures, signa
 from tmeseq.qc import blind_vst
 from tmeseq.scores import (
     CONTRACT_COLUMNS,
+    DIRECTIONS,
     TME_PARAMETERS,
     compare_scores,
+    scale_name,
     score_samples,
     symbol_matrix,
     tme_comparison,
@@ -578,14 +580,31 @@ def test_tme_comparison_shape_order_and_calls() -> None:
     calls = table.set_index("score")
     assert calls.loc["cd8_t_cells", "drug_vs_ctrl_direction"] == "up"
     assert calls.loc["tregs", "drug_vs_ctrl_direction"] == "down"
-    assert calls.loc["nk_cells", "drug_vs_ctrl_direction"] == "no change"
-    assert calls.loc["effector", "drug_vs_ctrl_direction"] == "no change"  # padj == alpha
+    assert calls.loc["nk_cells", "drug_vs_ctrl_direction"] == "not significant"
+    assert calls.loc["effector", "drug_vs_ctrl_direction"] == "not significant"  # padj == alpha
     assert calls.loc["cd274", "drug_vs_ctrl_direction"] == "not tested"
     assert calls.loc["ifng", "drug_vs_ctrl_direction"] == "not tested"
     assert pd.isna(calls.loc["ifng", "drug_vs_ctrl_difference"])
     assert calls.loc["cd8_t_cells", "chemo_vs_ctrl_direction"] == "down"
-    assert calls.loc["m1_m2_ratio", "chemo_vs_ctrl_direction"] == "no change"
+    assert calls.loc["m1_m2_ratio", "chemo_vs_ctrl_direction"] == "not significant"
     assert calls.loc["m1_m2_ratio", "scale"] == "mean_z"
+    directions = table[["drug_vs_ctrl_direction", "chemo_vs_ctrl_direction"]]
+    assert set(directions.to_numpy().ravel()) == set(DIRECTIONS)
+    assert DIRECTIONS == ("up", "down", "not significant", "not tested")
+    # full precision stays in the table (figures and the report round)
+    assert calls.loc["cd8_t_cells", "drug_vs_ctrl_padj"] == 0.001
+
+
+def test_scales_are_named_in_words() -> None:
+    assert [scale_name(s) for s in ("mean_z", "log2_ratio", "vst_log2")] == [
+        "mean z-score",
+        "log2 ratio",
+        "log2 expression (VST)",
+    ]
+    assert scale_name("weighted_z") == "weighted z-score"
+    assert scale_name("ssgsea_es") == "ssGSEA enrichment score"
+    assert scale_name("my_units") == "my_units"
+    assert scale_name(pd.NA) == scale_name(np.nan) == scale_name(None) == ""
 
 
 def test_tme_comparison_checks_inputs() -> None:

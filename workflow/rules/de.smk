@@ -24,7 +24,16 @@ rule de_results:
     input:
         model=rules.de_fit.output.model,
     output:
-        tables=expand(f"{OUT}/de/{{contrast}}.tsv", contrast=CONTRASTS),
+        tables=[
+            report(
+                f"{OUT}/de/{contrast}.tsv",
+                caption="../report/de_table.rst",
+                category="2. Differential expression",
+                subcategory=contrast,
+                labels={"contrast": contrast, "table": "DE results"},
+            )
+            for contrast in CONTRASTS
+        ],
         summary=report(
             f"{OUT}/de/summary.tsv",
             caption="../report/de_summary.rst",

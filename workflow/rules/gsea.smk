@@ -57,5 +57,7 @@ rule gsea_dotplot:
         runtime=runtime_for(5, 0),
     params:
         contrasts=CONTRASTS,
+        method=SETTINGS.gsea.method,
+        permutations=SETTINGS.gsea.permutations,
     script:
         "../scripts/gsea_dotplot.py"

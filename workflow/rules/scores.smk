@@ -14,7 +14,16 @@ rule scores:
             labels={"table": "scores per sample"},
         ),
         coverage=f"{OUT}/scores/coverage.tsv",
-        tables=expand(f"{OUT}/scores/{{contrast}}.tsv", contrast=CONTRASTS),
+        tables=[
+            report(
+                f"{OUT}/scores/{contrast}.tsv",
+                caption="../report/scores_table.rst",
+                category="3. TME scores",
+                subcategory=contrast,
+                labels={"contrast": contrast, "table": "scores compared"},
+            )
+            for contrast in CONTRASTS
+        ],
         tme=report(
             f"{OUT}/scores/tme_comparison.tsv",
             caption="../report/scores_tme.rst",

@@ -4,4 +4,10 @@ from tmeseq.logs import script_logging
 from tmeseq.steps import gsea
 
 with script_logging(snakemake.log[0]):
-    gsea.run_dotplot(snakemake.input.tables, snakemake.params.contrasts, snakemake.output.plot)
+    gsea.run_dotplot(
+        snakemake.input.tables,
+        snakemake.params.contrasts,
+        snakemake.output.plot,
+        method=snakemake.params.method,
+        permutations=snakemake.params.permutations,
+    )

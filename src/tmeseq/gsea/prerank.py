@@ -22,7 +22,9 @@ Result columns (:data:`RESULT_COLUMNS`): ``collection term size es nes pvalue fd
 leading_edge``. ``size`` counts the set's genes present in the ranking; ``leading_edge``
 lists the genes up to the enrichment peak (``;``-separated, from the end of the ranking
 nearest the peak). With ``method="permutation"`` a ``pvalue`` or ``fdr`` of 0 means no
-permutation reached the observed score, i.e. below ``1 / permutations``.
+permutation reached the observed score, i.e. below ``1 / permutations``: the tables keep the
+number, and what a person reads writes the bound instead (:func:`p_floor` with
+:func:`tmeseq.formatting.format_p`, e.g. ``< 0.001``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import gseapy
 import numpy as np
 import pandas as pd
 
+from tmeseq.formatting import permutation_floor
 from tmeseq.genesets import Collection
 from tmeseq.gsea.matching import CollectionMatch, match_collection
 from tmeseq.gsea.rankings import Ranking
@@ -49,6 +52,7 @@ __all__ = [
     "Method",
     "PrerankSettings",
     "empty_result",
+    "p_floor",
     "prerank_match",
     "require_gene_set_dict",
     "run_prerank",
@@ -113,6 +117,25 @@ class PrerankSettings:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)!r}")
         if self.max_size < self.min_size:
             raise ValueError(f"max_size ({self.max_size}) is below min_size ({self.min_size})")
+
+
+def p_floor(method: Method, permutations: int) -> float | None:
+    """The smallest ``pvalue`` / ``fdr`` a run can resolve, for writing them for reading.
+
+    Parameters
+    ----------
+    method : {"permutation", "multilevel"}
+        How p-values were computed.
+    permutations : int
+        Gene-set permutations of the run.
+
+    Returns
+    -------
+    float or None
+        ``1 / permutations`` for permutation p-values (a 0 means "below it"); None for
+        multilevel p-values, which are not bounded by the number of permutations.
+    """
+    return permutation_floor(permutations) if method == "permutation" else None
 
 
 def require_gene_set_dict(gene_sets: object) -> dict[str, list[str]]:

@@ -1,10 +1,18 @@
-"""What every tmeseq figure shares: resolution, colours, literal text, saving."""
+"""What every tmeseq figure shares: resolution, colours, literal text, saving.
+
+Colours of sample groups come from one place: :func:`sample_levels` orders a sample
+annotation's levels as the sample sheet lists them and :func:`palette` colours them, so an arm
+has the same colour in every figure of a cohort (PCA, library sizes, correlation and
+signature heatmaps, score box plots). Other categories (gene-set names) take
+:func:`category_palette`, whose colours are not the arms'.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -53,10 +61,46 @@ def message_figure(path: str | Path, title: str, message: str) -> None:
     save(fig, path)
 
 
+def sample_levels(values: pd.Series) -> tuple[pd.Series, list[str]]:
+    """Text label of each sample and the levels in sample-sheet order.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        A sample annotation (e.g. the sheet's ``arm`` column) in the sheet's row order.
+
+    Returns
+    -------
+    labels : pandas.Series
+        ``values`` as text (same index), missing values as ``NA``.
+    levels : list of str
+        The levels in the order they first appear (a categorical's category order is
+        ignored: anndata stores categories sorted), ``NA`` last.
+    """
+    labels = values.map(lambda v: MISSING if pd.isna(v) else str(v)).astype(str)
+    levels = [level for level in dict.fromkeys(labels) if level != MISSING]
+    if (labels == MISSING).any():
+        levels.append(MISSING)
+    return labels, levels
+
+
 def palette(levels: list[str]) -> dict[str, Colour]:
-    """Distinct colours per level (``tab10``, ``tab20``, ``husl`` beyond 20); grey for ``NA``."""
-    name = "tab10" if len(levels) <= 10 else "tab20" if len(levels) <= 20 else "husl"
-    colours = sns.color_palette(name, len(levels))
+    """The colour of each sample group, given the levels in sample-sheet order.
+
+    Distinct colours (``tab10``, ``tab20``, ``husl`` beyond 20) by position, grey for ``NA``;
+    every figure calls it with :func:`sample_levels`' order, so a level keeps its colour.
+    """
+    return _colours(levels, "tab10" if len(levels) <= 10 else "tab20")
+
+
+def category_palette(levels: list[str]) -> dict[str, Colour]:
+    """Colours for categories that are not sample groups (e.g. gene sets): ``Set3`` (12),
+    ``husl`` beyond, so they do not read as arms."""
+    return _colours(levels, "Set3" if len(levels) <= 12 else "husl")
+
+
+def _colours(levels: list[str], name: str) -> dict[str, Colour]:
+    colours = sns.color_palette(name if len(levels) <= 20 else "husl", len(levels))
     chosen = {
         level: (float(r), float(g), float(b))
         for level, (r, g, b) in zip(levels, colours, strict=True)

@@ -57,7 +57,11 @@ def _require(table: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
 
 
 def _headings(fig: Figure, ax: Axes, title: str, description: str) -> None:
-    """The caller's title above the figure and a one-line description above the axes."""
+    """The caller's title above the figure and a one-line description above the axes.
+
+    The title names the figure (e.g. ``"<contrast>: volcano plot"``); the description only
+    adds what it does not say (how many genes are drawn), so nothing is said twice.
+    """
     fig.suptitle(text(title), fontsize="large")
     ax.set_title(description, fontsize="small")
 
@@ -267,7 +271,7 @@ def _volcano_figure(
     _require(table, ("gene_id", "symbol", "pvalue", "padj", lfc_column), "A volcano plot")
     frame = table.loc[table["pvalue"].notna() & _finite(table[lfc_column])]
     fig, ax = plt.subplots(figsize=(7.5, 6.0))
-    _headings(fig, ax, title, f"Volcano plot: {len(frame):,} genes with a p-value")
+    _headings(fig, ax, title, f"{len(frame):,} genes with a p-value")
     ax.set_xlabel(_lfc_label(lfc_column))
     ax.set_ylabel("-log10 p-value")
     if frame.empty:
@@ -362,7 +366,7 @@ def _ma_figure(
     _require(table, ("gene_id", "symbol", "baseMean", "padj", column), "An MA plot")
     frame = table.loc[table["baseMean"].gt(0) & _finite(table[column])]
     fig, ax = plt.subplots(figsize=(7.5, 5.5))
-    _headings(fig, ax, title, f"MA plot: {len(frame):,} genes with a mean count above 0")
+    _headings(fig, ax, title, f"{len(frame):,} genes with a mean count above 0")
     ax.set_xlabel("Mean of normalised counts (baseMean)")
     ax.set_ylabel(_lfc_label(column))
     if frame.empty:
@@ -456,7 +460,7 @@ def _pvalue_histogram_figure(table: pd.DataFrame, *, title: str) -> Figure:
     _require(table, ("pvalue",), "A p-value histogram")
     values = table["pvalue"].dropna().to_numpy(dtype=np.float64)
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    _headings(fig, ax, title, f"Histogram of {values.size:,} p-values ({BINS} bins)")
+    _headings(fig, ax, title, f"{values.size:,} genes with a p-value, {BINS} bins")
     ax.set_xlabel("p-value")
     ax.set_ylabel("Genes")
     note = _pvalue_note(len(table) - values.size, len(table))
@@ -574,7 +578,7 @@ def _dispersions_figure(model_var: pd.DataFrame, *, title: str) -> Figure:
     """Draw the dispersion plot of :func:`plot_dispersions` and return the open figure."""
     frame = _dispersion_frame(model_var)
     fig, ax = plt.subplots(figsize=(7.0, 5.5))
-    _headings(fig, ax, title, f"Dispersion estimates of {len(frame):,} genes")
+    _headings(fig, ax, title, f"{len(frame):,} genes with a mean count and a dispersion above 0")
     ax.set_xlabel("Mean of normalised counts")
     ax.set_ylabel("Dispersion")
     if frame.empty:

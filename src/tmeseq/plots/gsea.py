@@ -8,7 +8,9 @@ matplotlib settings are changed; the calling script selects the backend
 
 Tables are GSEA result tables (``collection term size es nes pvalue fdr leading_edge``, from
 :func:`tmeseq.gsea.run_gsea` or read back from ``gsea/<contrast>.tsv``). Set names are shown
-readably: ``HALLMARK_`` dropped, underscores as spaces (:func:`readable_term`).
+readably: ``HALLMARK_`` dropped, underscores as spaces (:func:`readable_term`). FDRs are
+written by :func:`tmeseq.formatting.format_p` with the run's resolution (``p_floor``, from
+:func:`tmeseq.gsea.p_floor`): a permutation FDR of 0 reads ``< 0.001``, never 0.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from matplotlib.colors import Colormap, TwoSlopeNorm
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 
+from tmeseq.formatting import format_number, format_p
 from tmeseq.genesets import Collection
 from tmeseq.gsea.curve import running_enrichment
 from tmeseq.gsea.rankings import Ranking
@@ -42,7 +45,7 @@ __all__ = [
 FDR_THRESHOLD = 0.25
 """The GSEA convention for a set worth showing."""
 FDR_FLOOR = 1e-3
-"""FDRs below this (including 0: below 1/permutations) are drawn at this size."""
+"""FDRs below this are drawn at this size when the run has no permutation floor."""
 TOP_N = 10
 MIN_DOT, MAX_DOT = 15.0, 220.0
 UP = (0.84, 0.15, 0.16)
@@ -171,8 +174,8 @@ def _dot_block(
 
 
 def _size_legend(fig: Figure, floor: float, threshold: float) -> None:
-    """Legend of dot sizes in FDR terms."""
-    levels = [v for v in (threshold, 0.05, 0.01, floor) if v <= threshold]
+    """Legend of dot sizes in FDR terms; the largest dot stands for ``<= floor``."""
+    levels = [v for v in (threshold, 0.05, 0.01) if floor < v <= threshold] + [floor]
     handles = [
         Line2D(
             [],
@@ -182,7 +185,7 @@ def _size_legend(fig: Figure, floor: float, threshold: float) -> None:
             color=GREY,
             markeredgecolor="black",
             markersize=float(np.sqrt(_dot_sizes(np.array([v]), floor)[0])),
-            label=(f"≤ {v:g}" if v == floor else f"{v:g}"),
+            label=(f"\u2264 {format_p(v)}" if v == floor else format_p(v)),
         )
         for v in dict.fromkeys(levels)
     ]
@@ -201,10 +204,11 @@ def _nes_dotplot_figure(
     *,
     fdr_threshold: float,
     top_n: int,
-    fdr_floor: float,
+    p_floor: float | None,
     title: str,
 ) -> Figure:
     """Build the dot plot (see :func:`plot_nes_dotplot`)."""
+    fdr_floor = min(p_floor, fdr_threshold) if p_floor is not None else FDR_FLOOR
     contrasts = [str(c) for c in results]
     shown = select_dotplot_terms(results, fdr_threshold=fdr_threshold, top_n=top_n)
     blocks = [b for _, b in shown.groupby("collection", sort=False)]
@@ -245,9 +249,9 @@ def plot_nes_dotplot(
     results: Mapping[str, pd.DataFrame],
     path: str | Path,
     *,
+    p_floor: float | None,
     fdr_threshold: float = FDR_THRESHOLD,
     top_n: int = TOP_N,
-    fdr_floor: float = FDR_FLOOR,
     title: str = "Gene-set enrichment (preranked GSEA)",
 ) -> None:
     """Dot plot of NES across contrasts (x) and gene sets (y), one block per collection.
@@ -263,17 +267,19 @@ def plot_nes_dotplot(
         Contrast name -> GSEA result table; the mapping's order is the x order.
     path : str or Path
         Output file; the extension decides the format.
+    p_floor : float or None
+        The run's resolution (:func:`tmeseq.gsea.p_floor`): FDRs at or below it (0 included)
+        get the largest dot, labelled ``<= floor``; None (multilevel p-values) caps the dot
+        size at :data:`FDR_FLOOR`.
     fdr_threshold : float
         FDR below which a set is shown and outlined.
     top_n : int
         Sets per collection.
-    fdr_floor : float
-        Smaller FDRs (and 0, i.e. below 1/permutations) are drawn at this size.
     title : str
         Figure title.
     """
     fig = _nes_dotplot_figure(
-        results, fdr_threshold=fdr_threshold, top_n=top_n, fdr_floor=fdr_floor, title=title
+        results, fdr_threshold=fdr_threshold, top_n=top_n, p_floor=p_floor, title=title
     )
     save(fig, path)
 
@@ -308,14 +314,20 @@ def _draw_enrichment(
     metric_ax.set_xlim(0, len(ranking) - 1)
 
 
-def _heading(term: str, nes: float | None, fdr: float | None, collection: str = "") -> str:
-    """Panel title: readable set name, then NES and FDR when known."""
+def _heading(
+    term: str,
+    nes: float | None,
+    fdr: float | None,
+    p_floor: float | None,
+    collection: str = "",
+) -> str:
+    """Panel title: readable set name, then NES and FDR (never 0: ``< floor``) when known."""
     name = text(readable_term(term))
     stats = []
     if nes is not None and np.isfinite(nes):
-        stats.append(f"NES {nes:.2f}")
+        stats.append(f"NES {format_number(nes, signed=True)}")
     if fdr is not None and np.isfinite(fdr):
-        stats.append(f"FDR {fdr:.3g}")
+        stats.append(f"FDR {format_p(fdr, floor=p_floor)}")
     detail = ", ".join(stats)
     prefix = f"{text(collection)}: " if collection else ""
     return f"{prefix}{name}\n{detail}" if detail else f"{prefix}{name}"
@@ -327,6 +339,7 @@ def plot_enrichment(
     path: str | Path,
     *,
     term: str,
+    p_floor: float | None,
     nes: float | None = None,
     fdr: float | None = None,
 ) -> None:
@@ -342,6 +355,9 @@ def plot_enrichment(
         Output file; the extension decides the format.
     term : str
         Set name for the title.
+    p_floor : float or None
+        The run's resolution (:func:`tmeseq.gsea.p_floor`); an FDR below it reads
+        ``< floor``.
     nes, fdr : float, optional
         Shown in the title when given.
 
@@ -351,7 +367,7 @@ def plot_enrichment(
         If no gene of the set is in the ranking.
     """
     fig = plt.figure(figsize=(5.5, 4.5), layout="constrained")
-    _draw_enrichment(fig, ranking, genes, _heading(term, nes, fdr))
+    _draw_enrichment(fig, ranking, genes, _heading(term, nes, fdr, p_floor))
     save(fig, path)
 
 
@@ -374,6 +390,7 @@ def _top_enrichments_figure(
     *,
     top_n: int,
     title: str,
+    p_floor: float | None,
 ) -> Figure:
     """Build the grid of enrichment plots (see :func:`plot_top_enrichments`)."""
     by_name = {c.name: c for c in collections}
@@ -390,7 +407,8 @@ def _top_enrichments_figure(
     panels = np.atleast_1d(fig.subfigures(nrows, ncols, squeeze=False)).ravel()
     for panel, (_, row) in zip(panels, rows.iterrows(), strict=False):
         genes = by_name[row["collection"]].get(row["term"]).genes
-        heading = _heading(row["term"], float(row["nes"]), float(row["fdr"]), row["collection"])
+        nes, fdr = float(row["nes"]), float(row["fdr"])
+        heading = _heading(row["term"], nes, fdr, p_floor, row["collection"])
         _draw_enrichment(panel, ranking, genes, heading)
     fig.suptitle(text(title))
     return fig
@@ -402,6 +420,7 @@ def plot_top_enrichments(
     collections: Sequence[Collection],
     path: str | Path,
     *,
+    p_floor: float | None,
     top_n: int = 6,
     title: str = "Top gene sets",
 ) -> None:
@@ -421,10 +440,15 @@ def plot_top_enrichments(
         The collections tested (to look the sets' genes up by ``collection`` and ``term``).
     path : str or Path
         Output file; the extension decides the format.
+    p_floor : float or None
+        The run's resolution (:func:`tmeseq.gsea.p_floor`); an FDR below it reads
+        ``< floor`` in the panel titles.
     top_n : int
         Number of sets.
     title : str
         Figure title, e.g. the contrast's name.
     """
-    fig = _top_enrichments_figure(ranking, table, collections, top_n=top_n, title=title)
+    fig = _top_enrichments_figure(
+        ranking, table, collections, top_n=top_n, title=title, p_floor=p_floor
+    )
     save(fig, path)

@@ -27,8 +27,10 @@ from matplotlib.patches import Patch
 from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
-from tmeseq.plots._style import DEFAULT, GREY, MISSING, Colour, save, text
+from tmeseq.plots._style import DEFAULT, GREY, Colour, sample_levels, save, text
 from tmeseq.plots._style import palette as palette_for
+
+Palette = dict[str, Colour]
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
 MAX_LABELLED = 30
@@ -51,16 +53,13 @@ def _aligned(series: pd.Series, samples: pd.Series | pd.Index) -> pd.Series:
     return by_name.reindex(names)
 
 
-def _levels(values: pd.Series) -> tuple[pd.Series, list[str]]:
-    """Text labels for a categorical annotation and its levels in display order."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        order = [str(c) for c in values.cat.categories if c in set(values.dropna())]
-    else:
-        order = [str(v) for v in sorted(values.dropna().unique())]
-    labels = values.map(lambda v: MISSING if pd.isna(v) else str(v)).astype(str)
-    if (labels == MISSING).any():
-        order.append(MISSING)
-    return labels, order
+def _groups(series: pd.Series, samples: pd.Series | pd.Index) -> tuple[pd.Series, Palette]:
+    """Labels of ``samples`` (as text, ``NA`` for missing) and the colours of the levels
+    present, in sample-sheet order (the order of ``series``; see :func:`sample_levels`)."""
+    _, order = sample_levels(series)
+    labels, _ = sample_levels(_aligned(series, samples))
+    colours = palette_for(order)
+    return labels, {level: colours[level] for level in order if level in set(labels)}
 
 
 def _is_continuous(values: pd.Series) -> bool:
@@ -91,12 +90,17 @@ def plot_library_sizes(
     colour_by : pandas.Series, optional
         Categorical annotation indexed by sample name; bars are coloured by it.
     """
+    save(_library_sizes_figure(stats, colour_by), path)
+
+
+def _library_sizes_figure(stats: pd.DataFrame, colour_by: pd.Series | None) -> Figure:
+    """Draw :func:`plot_library_sizes` and return the open figure."""
     n = len(stats)
     x = np.arange(n)
     colours = [DEFAULT] * n
+    palette: Palette = {}
     if colour_by is not None:
-        labels, order = _levels(_aligned(colour_by, stats["sample"]))
-        palette = palette_for(order)
+        labels, palette = _groups(colour_by, stats["sample"])
         colours = [palette[label] for label in labels]
     width = min(40.0, max(6.0, 0.28 * n + 2.0))
     fig, axes = plt.subplots(2, 1, figsize=(width, 7.0), sharex=True, layout="constrained")
@@ -120,7 +124,7 @@ def plot_library_sizes(
             bbox_to_anchor=(1, 1),
         )
     fig.suptitle("Library size and detected genes per sample (dashed line: median)")
-    save(fig, path)
+    return fig
 
 
 def _pca_groups(
@@ -140,7 +144,7 @@ def _markers(shapes: pd.Series, annotated: bool) -> tuple[pd.Series, list[Line2D
     """Marker per sample for a shape annotation, and its legend handles."""
     if not annotated:
         return pd.Series("o", index=shapes.index), []
-    labels, order = _levels(shapes)
+    labels, order = sample_levels(shapes)
     markers = {level: MARKERS[i % len(MARKERS)] for i, level in enumerate(order)}
     handles = [
         Line2D([], [], marker=m, color="grey", linestyle="", label=text(level))
@@ -149,11 +153,16 @@ def _markers(shapes: pd.Series, annotated: bool) -> tuple[pd.Series, list[Line2D
     return labels.map(markers), handles
 
 
-def _scatter_categorical(ax: plt.Axes, frame: pd.DataFrame, annotated: bool) -> list[Patch]:
-    """Draw samples coloured by level; return the colour legend handles (if ``annotated``)."""
-    labels, order = _levels(frame["colour"]) if annotated else (frame["colour"], [""])
-    palette = palette_for(order) if annotated else {"": DEFAULT}
-    for level in order:
+def _scatter_categorical(
+    ax: plt.Axes, frame: pd.DataFrame, colour_by: pd.Series | None
+) -> list[Patch]:
+    """Draw samples coloured by level; return the colour legend handles (if annotated)."""
+    if colour_by is None:
+        labels, palette = frame["colour"], {"": DEFAULT}
+    else:
+        labels, palette = _groups(colour_by, frame["sample"])
+        labels = labels.set_axis(frame.index)
+    for level in palette:
         sub = frame[labels == level]
         for marker, part in sub.groupby("marker", sort=False):
             ax.scatter(
@@ -166,7 +175,7 @@ def _scatter_categorical(ax: plt.Axes, frame: pd.DataFrame, annotated: bool) -> 
                 linewidths=0.5,
                 zorder=3,
             )
-    return _colour_legend(palette) if annotated else []
+    return _colour_legend(palette) if colour_by is not None else []
 
 
 def _scatter_continuous(fig: Figure, ax: plt.Axes, frame: pd.DataFrame, name: object) -> None:
@@ -216,6 +225,17 @@ def plot_pca(
     title : str, optional
         Figure title; a description of the plot by default.
     """
+    save(_pca_figure(scores, variance, colour_by, shape_by, title), path)
+
+
+def _pca_figure(
+    scores: pd.DataFrame,
+    variance: pd.DataFrame,
+    colour_by: pd.Series | None,
+    shape_by: pd.Series | None,
+    title: str | None,
+) -> Figure:
+    """Draw :func:`plot_pca` and return the open figure."""
     if "PC2" not in scores.columns:
         raise ValueError("plot_pca needs at least two principal components (PC1 and PC2)")
     frame = _pca_groups(scores, colour_by, shape_by)
@@ -227,7 +247,7 @@ def plot_pca(
     if colour_by is not None and _is_continuous(frame["colour"]):
         _scatter_continuous(fig, ax, frame, colour_by.name)
     else:
-        colour_handles = _scatter_categorical(ax, frame, colour_by is not None)
+        colour_handles = _scatter_categorical(ax, frame, colour_by)
     if n <= MAX_LABELLED:
         for _, row in frame.iterrows():
             ax.annotate(
@@ -244,7 +264,7 @@ def plot_pca(
     ax.axhline(0, color="grey", linewidth=0.5, zorder=0)
     ax.axvline(0, color="grey", linewidth=0.5, zorder=0)
     ax.set_title(title or f"PCA of {n} samples (blind VST, most variable genes)")
-    save(fig, path)
+    return fig
 
 
 def _pca_legends(
@@ -306,6 +326,13 @@ def plot_correlation_heatmap(
     title : str, optional
         Figure title; a description of the plot by default.
     """
+    save(_correlation_figure(corr, annotate_by, title), path)
+
+
+def _correlation_figure(
+    corr: pd.DataFrame, annotate_by: pd.Series | None, title: str | None
+) -> Figure:
+    """Draw :func:`plot_correlation_heatmap` and return the open figure."""
     n = len(corr)
     names = [text(s) for s in corr.index]
     data = pd.DataFrame(corr.to_numpy(dtype=np.float64), index=names, columns=names)
@@ -314,8 +341,7 @@ def plot_correlation_heatmap(
     legend_title = ""
     if annotate_by is not None:
         legend_title = text(annotate_by.name)
-        labels, order = _levels(_aligned(annotate_by, corr.index))
-        palette = palette_for(order)
+        labels, palette = _groups(annotate_by, corr.index)
         row_colours = pd.Series([palette[label] for label in labels], index=names)
         row_colours.name = legend_title
         handles = _colour_legend(palette)
@@ -351,4 +377,4 @@ def plot_correlation_heatmap(
         )
     default = "Sample-to-sample Pearson correlation (blind VST, all genes)"
     grid.figure.suptitle(title or default, y=1.02, fontsize="x-large")
-    save(grid.figure, path)
+    return grid.figure

@@ -1,78 +1,83 @@
-"""Score figures: per-score box plots by arm, the TME comparison grid, the signature heatmap.
+"""Score figures: per-score box plots by arm, the TME comparison table, the signature heatmap.
 
-Each function draws one figure from the tables of :mod:`tmeseq.scores`, saves it to ``path``
-(the extension picks the format: ``.png`` at 150 dpi, ``.pdf``, ``.svg`` ...) and closes it.
-Nothing needs a display and no global matplotlib settings are changed; the calling script
-selects the backend (``matplotlib.use("Agg")``). Group annotations are :class:`pandas.Series`
-indexed by sample name (e.g. the sample sheet's ``arm`` column); the Series name titles the
-legend or axis.
+Each ``plot_*`` function draws one figure from the tables of :mod:`tmeseq.scores`, saves it to
+``path`` (the extension picks the format: ``.png`` at 150 dpi, ``.pdf``, ``.svg`` ...) and
+closes it; a matching private ``_*_figure`` function returns the open figure. Nothing needs a
+display and no global matplotlib settings are changed; the calling script selects the backend
+(``matplotlib.use("Agg")``). Group annotations are :class:`pandas.Series` indexed by sample
+name in sample-sheet order (e.g. the sheet's ``arm`` column); the Series name titles the
+legend or axis, and the groups are coloured by :func:`tmeseq.plots._style.palette` in that
+order, as in every other figure. Numbers are written by :mod:`tmeseq.formatting`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import MappingProxyType
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.colors import TwoSlopeNorm
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
+from tmeseq.formatting import format_number, format_p
 from tmeseq.genesets import Collection
-from tmeseq.plots._style import GREY, MISSING, Colour, message_figure, save, text
+from tmeseq.plots._style import (
+    Colour,
+    category_palette,
+    message_figure,
+    sample_levels,
+    save,
+    text,
+)
 from tmeseq.plots._style import palette as palette_for
 from tmeseq.scores.compute import zscores
-from tmeseq.scores.tme import DIFFERENCE, PADJ, contrast_names
-
-SCALE_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        "vst_log2": "VST (log2)",
-        "mean_z": "mean z-score",
-        "weighted_z": "weighted z-score",
-        "ssgsea_es": "ssGSEA ES",
-        "log2_ratio": "log2 ratio (VST)",
-    }
+from tmeseq.scores.tme import (
+    DIFFERENCE,
+    DIRECTION,
+    DOWN,
+    NOT_SIGNIFICANT,
+    NOT_TESTED,
+    PADJ,
+    UP,
+    contrast_names,
+    scale_name,
 )
+
 JITTER = 0.12
 MAX_STACKED = 4
 CHAR_WIDTH = 0.085
 """Approximate width (inches) of one character of a 10-point tick label."""
 LABEL_MARGIN = 0.8
 """Inches kept free right of the heatmap for the gene names."""
+PAIR_LINES = "pair lines"
+"""``gid`` of the lines joining paired samples in a box-plot panel."""
+
+#: How each TME call is drawn: cell tint, mark and text colour.
+CALL_STYLE: Mapping[str, tuple[Colour, str, Colour]] = {
+    UP: ((0.98, 0.82, 0.80), "\u25b2", (0.70, 0.10, 0.12)),
+    DOWN: ((0.80, 0.88, 0.97), "\u25bc", (0.08, 0.32, 0.62)),
+    NOT_SIGNIFICANT: ((0.97, 0.97, 0.97), "", (0.25, 0.25, 0.25)),
+    NOT_TESTED: ((0.85, 0.85, 0.85), "", (0.35, 0.35, 0.35)),
+}
 
 
 def _groups(groups: pd.Series, samples: pd.Index) -> tuple[pd.Series, list[str]]:
-    """Group label (text) of each sample in ``samples`` order, and the levels in display order.
-
-    Categorical groups keep their category order; others are sorted. Missing values show as
-    ``NA`` (last).
-    """
+    """Group label (text) of each sample in ``samples`` order, and the levels in sample-sheet
+    order (first appearance in ``groups``; ``NA`` last)."""
     by_name = groups.set_axis(groups.index.astype(str))
     names = pd.Index(samples.astype(str))
     missing = names.difference(by_name.index)
     if len(missing) > 0:
         raise ValueError(f"{groups.name!r} has no value for samples: {', '.join(missing)}")
-    values = by_name.reindex(names)
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        order = [str(c) for c in values.cat.categories if c in set(values.dropna())]
-    else:
-        order = sorted(str(v) for v in values.dropna().unique())
-    labels = values.map(lambda v: MISSING if pd.isna(v) else str(v)).astype(str)
-    if (labels == MISSING).any():
-        order.append(MISSING)
-    return labels, order
-
-
-def _format_p(p: float) -> str:
-    """``padj`` as short text (``NA`` when missing)."""
-    if np.isnan(p):
-        return "NA"
-    return f"{p:.2g}" if p >= 1e-4 else f"{p:.1e}"
+    _, order = sample_levels(by_name)
+    labels, _ = sample_levels(by_name.reindex(names))
+    present = set(labels)
+    return labels, [level for level in order if level in present]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,6 +93,7 @@ def plot_score_boxes(
     score_names: Sequence[str] | None = None,
     ncols: int = 4,
     title: str | None = None,
+    paired_by: pd.Series | None = None,
 ) -> None:
     """One panel per score: a box per group with the samples as jittered points.
 
@@ -96,27 +102,49 @@ def plot_score_boxes(
     scores : pandas.DataFrame
         Samples x scores (:attr:`tmeseq.scores.ScoreResult.scores`).
     groups : pandas.Series
-        Group (arm) of each sample, indexed by sample name; categorical order is kept.
+        Group (arm) of each sample, indexed by sample name, in sample-sheet order (boxes and
+        colours follow it).
     path : str or Path
         Output file; the extension decides the format.
     results : mapping of str to pandas.DataFrame, optional
         Contrast name -> :func:`tmeseq.scores.compare_scores` table; each panel is annotated
         with the contrasts' ``padj`` (and the y axis labelled by the table's ``scale``).
     pairs : mapping of str to (str, str), optional
-        Contrast name -> (test level, reference level). A contrast with a pair whose levels
-        are both plotted is drawn as a bracket between the two boxes; the others are listed
-        as text under the panel title.
+        Contrast name -> (test group, reference group) (:func:`tmeseq.scores.plot_groups`).
+        A contrast with a pair whose groups are both plotted is drawn as a bracket between
+        the two boxes; the others are listed as text under the panel title.
     score_names : sequence of str, optional
         Scores to draw, in order; all columns of ``scores`` by default.
     ncols : int
         Panels per row.
     title : str, optional
         Figure title.
+    paired_by : pandas.Series, optional
+        The term pairing samples across groups (:func:`tmeseq.scores.paired_by`), indexed by
+        sample: samples sharing its level are joined by a thin line.
     """
+    figure = _score_boxes_figure(
+        scores, groups, results, pairs, score_names, ncols, title, paired_by
+    )
+    save(figure, path)
+
+
+def _score_boxes_figure(
+    scores: pd.DataFrame,
+    groups: pd.Series,
+    results: Mapping[str, pd.DataFrame] | None = None,
+    pairs: Mapping[str, tuple[str, str]] | None = None,
+    score_names: Sequence[str] | None = None,
+    ncols: int = 4,
+    title: str | None = None,
+    paired_by: pd.Series | None = None,
+) -> Figure:
+    """Draw :func:`plot_score_boxes` and return the open figure."""
     names = list(score_names) if score_names is not None else list(scores.columns)
     ncols = max(1, min(ncols, len(names)))
     labels, order = _groups(groups, scores.index)
-    palette = palette_for(order)
+    palette = palette_for(sample_levels(groups)[1])
+    units = _pair_units(paired_by, scores.index)
     nrows = max(1, -(-len(names) // ncols))
     width = ncols * max(2.6, 0.75 * len(order) + 1.2)
     fig, axes = plt.subplots(
@@ -125,12 +153,28 @@ def plot_score_boxes(
     rng = np.random.default_rng(0)
     for ax, name in zip(axes.flat, names, strict=False):
         values = scores[name].to_numpy(dtype=np.float64)
-        _box_panel(ax, values, labels.to_numpy(), order, palette, rng)
+        _box_panel(ax, values, labels.to_numpy(), order, palette, rng, units)
         _annotate_panel(ax, name, values, order, results or {}, pairs or {})
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
-    fig.suptitle(title or f"Scores by {text(groups.name or 'group')} (boxes: quartiles)")
-    save(fig, path)
+    fig.suptitle(title or _boxes_title(groups, paired_by))
+    return fig
+
+
+def _boxes_title(groups: pd.Series, paired_by: pd.Series | None) -> str:
+    """Default title: the grouping, what the boxes show, and the pairing lines."""
+    heading = f"Scores by {text(groups.name or 'group')} (boxes: quartiles"
+    if paired_by is None:
+        return heading + ")"
+    return heading + f"; lines join the samples of one {text(paired_by.name or 'pair')})"
+
+
+def _pair_units(paired_by: pd.Series | None, samples: pd.Index) -> np.ndarray | None:
+    """Each sample's pairing unit (text, ``samples`` order), or None without pairing."""
+    if paired_by is None:
+        return None
+    by_name = paired_by.set_axis(paired_by.index.astype(str))
+    return by_name.reindex(samples.astype(str)).astype(object).to_numpy()
 
 
 def _box_panel(
@@ -140,8 +184,9 @@ def _box_panel(
     order: list[str],
     palette: Mapping[str, Colour],
     rng: np.random.Generator,
+    units: np.ndarray | None = None,
 ) -> None:
-    """Boxes per level and the jittered points of one score."""
+    """Boxes per level, the jittered points of one score, and lines joining pairs."""
     data = [values[(labels == level) & ~np.isnan(values)] for level in order]
     positions = np.arange(len(order))
     if any(len(d) for d in data):
@@ -155,19 +200,38 @@ def _box_panel(
         )
         for patch, level in zip(boxes["boxes"], order, strict=True):
             patch.set_facecolor((*palette[level], 0.35))
-    for x, (level, points) in enumerate(zip(order, data, strict=True)):
-        jitter = rng.uniform(-JITTER, JITTER, size=len(points))
+    x = np.full(len(values), np.nan)
+    for position, level in enumerate(order):
+        members = np.flatnonzero((labels == level) & ~np.isnan(values))
+        x[members] = position + rng.uniform(-JITTER, JITTER, size=len(members))
         ax.scatter(
-            x + jitter,
-            points,
+            x[members],
+            values[members],
             s=18,
             color=palette[level],
             edgecolors="black",
             linewidths=0.4,
             zorder=3,
         )
+    if units is not None:
+        _pair_lines(ax, x, values, units)
     ax.set_xticks(positions, [text(level) for level in order], rotation=30, ha="right")
     ax.set_xlim(-0.6, len(order) - 0.4)
+
+
+def _pair_lines(ax: Axes, x: np.ndarray, values: np.ndarray, units: np.ndarray) -> None:
+    """A thin line through the points of each pairing unit, left to right."""
+    segments = []
+    drawn = np.isfinite(x) & np.isfinite(values)
+    for unit in pd.unique(units[drawn]):
+        members = np.flatnonzero(drawn & (units == unit))
+        if len(members) > 1:
+            members = members[np.argsort(x[members])]
+            segments.append(np.column_stack([x[members], values[members]]))
+    if segments:
+        lines = LineCollection(segments, colors="0.45", linewidths=0.6, alpha=0.8, zorder=2)
+        lines.set_gid(PAIR_LINES)
+        ax.add_collection(lines)
 
 
 def _annotate_panel(
@@ -186,17 +250,17 @@ def _annotate_panel(
         row = table.loc[table["score"] == name]
         if row.empty:
             continue
-        padj = float(pd.to_numeric(row["padj"]).iloc[0])
+        padj = format_p(float(pd.to_numeric(row["padj"]).iloc[0]))
         if "scale" in row.columns and pd.notna(row["scale"].iloc[0]):
             scale = str(row["scale"].iloc[0])
         pair = pairs.get(contrast)
         if pair is not None and pair[0] in order and pair[1] in order:
-            brackets.append((order.index(pair[0]), order.index(pair[1]), _format_p(padj)))
+            brackets.append((order.index(pair[0]), order.index(pair[1]), padj))
         else:
-            lines.append(f"{text(contrast)}: padj {_format_p(padj)}")
+            lines.append(f"{text(contrast)}: padj {padj}")
     heading = text(name) + "".join(f"\n{line}" for line in lines)
     ax.set_title(heading, fontsize=9)
-    ax.set_ylabel(SCALE_LABELS.get(scale, scale), fontsize=8)
+    ax.set_ylabel(scale_name(scale), fontsize=8)
     if np.isnan(values).all():
         ax.text(0.5, 0.5, "NA (no gene found)", transform=ax.transAxes, ha="center")
         ax.set_yticks([])
@@ -219,13 +283,18 @@ def _draw_brackets(ax: Axes, values: np.ndarray, brackets: list[tuple[int, int, 
 
 
 # ---------------------------------------------------------------------------------------------
-# TME comparison grid
+# TME comparison table
 
 
 def plot_tme_comparison(
     table: pd.DataFrame, path: str | Path, alpha: float, title: str | None = None
 ) -> None:
-    """Grid of parameters x contrasts, coloured by difference, framed where padj < alpha.
+    """The TME comparison as a table of calls: parameters x contrasts, numbers written.
+
+    Each cell gives the call (``up`` / ``down`` / ``not significant`` / ``not tested``), the
+    difference (test minus reference, rounded) and the labelled padj. Cells are tinted by the
+    call only, never by the difference: rows are in different units (each row label names its
+    scale in words), so a shared colour scale would compare what cannot be compared.
 
     Parameters
     ----------
@@ -234,63 +303,73 @@ def plot_tme_comparison(
     path : str or Path
         Output file; the extension decides the format.
     alpha : float
-        Cells with ``padj < alpha`` get a black frame.
+        The significance level the calls used (stated in the figure).
     title : str, optional
         Figure title.
-
-    Notes
-    -----
-    Differences are in each score's own units (mean z-score, log2 ...), shown in the row
-    labels; the colour scale is shared, so compare colours within a row.
     """
+    save(_tme_figure(table, alpha, title), path)
+
+
+def _tme_figure(table: pd.DataFrame, alpha: float, title: str | None = None) -> Figure:
+    """Draw :func:`plot_tme_comparison` and return the open figure."""
     contrasts = contrast_names(table)
-    diff = table[[f"{c}{DIFFERENCE}" for c in contrasts]].to_numpy(dtype=np.float64)
-    padj = table[[f"{c}{PADJ}" for c in contrasts]].to_numpy(dtype=np.float64)
-    finite = np.abs(diff[np.isfinite(diff)])
-    limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-    cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad=GREY)
     labels = _row_labels(table)
-    label_width = CHAR_WIDTH * max((len(label) for label in labels), default=10)
+    longest = max((len(line) for label in labels for line in label.split("\n")), default=10)
     fig, ax = plt.subplots(
-        figsize=(label_width + 1.5 + 1.1 * len(contrasts), 1.5 + 0.5 * len(table)),
+        figsize=(CHAR_WIDTH * longest + 1.0 + 1.7 * len(contrasts), 1.9 + 0.62 * len(table)),
         layout="constrained",
     )
-    image = ax.imshow(
-        np.ma.masked_invalid(diff),
-        cmap=cmap,
-        norm=TwoSlopeNorm(0.0, -limit, limit),
-        aspect="auto",
+    for i, (_, row) in enumerate(table.iterrows()):
+        for j, contrast in enumerate(contrasts):
+            _tme_cell(ax, i, j, row, contrast)
+    ax.set_xlim(-0.5, len(contrasts) - 0.5)
+    ax.set_ylim(len(table) - 0.5, -0.5)
+    ax.xaxis.tick_top()
+    ax.set_xticks(range(len(contrasts)), [text(c) for c in contrasts], fontsize=9)
+    ax.set_yticks(range(len(table)), labels, fontsize=9)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title(title or "TME parameters: test arm minus reference arm", pad=12)
+    ax.text(
+        0.0,
+        -0.02,
+        f"up / down: padj < {alpha:g} (adjusted across scores); not significant: padj \u2265 "
+        f"{alpha:g}; not tested: no p-value.\nEach difference is in its row's own units, "
+        "named under the parameter; compare rows by their calls, not their numbers.",
+        transform=ax.transAxes,
+        va="top",
+        fontsize=8,
     )
-    _grid_text(ax, diff, padj, alpha)
-    ax.set_xticks(range(len(contrasts)), [text(c) for c in contrasts], rotation=30, ha="right")
-    ax.set_yticks(range(len(table)), labels)
-    fig.colorbar(image, ax=ax, label="difference (score units)", shrink=0.8)
-    ax.set_title(title or f"TME comparison (framed: padj < {alpha:g})")
-    save(fig, path)
+    return fig
+
+
+def _tme_cell(ax: Axes, i: int, j: int, row: pd.Series, contrast: str) -> None:
+    """One cell: tint and mark of the call, the rounded difference, the labelled padj."""
+    call = str(row[f"{contrast}{DIRECTION}"])
+    tint, mark, colour = CALL_STYLE.get(call, CALL_STYLE[NOT_TESTED])
+    ax.add_patch(
+        Rectangle((j - 0.5, i - 0.5), 1.0, 1.0, facecolor=tint, edgecolor="white", linewidth=2)
+    )
+    heading = f"{mark} {call}" if mark else call
+    bold = "bold" if call in (UP, DOWN) else "normal"
+    ax.text(j, i - 0.24, heading, ha="center", va="center", fontsize=8, color=colour, weight=bold)
+    if call == NOT_TESTED and pd.isna(row[f"{contrast}{DIFFERENCE}"]):
+        return
+    difference = format_number(float(row[f"{contrast}{DIFFERENCE}"]), signed=True)
+    ax.text(j, i + 0.02, difference, ha="center", va="center", fontsize=8)
+    padj = f"padj {format_p(float(row[f'{contrast}{PADJ}']))}"
+    ax.text(j, i + 0.27, padj, ha="center", va="center", fontsize=7, color="0.3")
 
 
 def _row_labels(table: pd.DataFrame) -> list[str]:
-    """Row labels: the parameter and its score's scale."""
+    """Row labels: the parameter, and under it the units of its difference in words."""
     scales = table["scale"] if "scale" in table.columns else pd.Series(pd.NA, index=table.index)
     labels = []
     for parameter, scale in zip(table["parameter"], scales, strict=True):
-        unit = SCALE_LABELS.get(str(scale), str(scale)) if pd.notna(scale) else ""
-        labels.append(f"{text(parameter)} [{unit}]" if unit else text(parameter))
+        unit = scale_name(scale)
+        labels.append(f"{text(parameter)}\n(difference in {unit})" if unit else text(parameter))
     return labels
-
-
-def _grid_text(ax: Axes, diff: np.ndarray, padj: np.ndarray, alpha: float) -> None:
-    """Write the difference and padj in each cell; frame the significant ones."""
-    for (i, j), d in np.ndenumerate(diff):
-        if np.isnan(d):
-            ax.text(j, i, "NA", ha="center", va="center", fontsize=7)
-            continue
-        ax.text(
-            j, i, f"{d:+.2f}\n{_format_p(float(padj[i, j]))}", ha="center", va="center", fontsize=7
-        )
-        if padj[i, j] < alpha:
-            frame = Rectangle((j - 0.47, i - 0.47), 0.94, 0.94, fill=False, linewidth=1.8)
-            ax.add_patch(frame)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,7 +399,7 @@ def plot_signature_heatmap(
     collection : Collection
         The gene sets scored.
     groups : pandas.Series
-        Group (arm) of each sample, indexed by sample name.
+        Group (arm) of each sample, indexed by sample name, in sample-sheet order.
     path : str or Path
         Output file; the extension decides the format.
     sets : sequence of str, optional
@@ -332,7 +411,7 @@ def plot_signature_heatmap(
     title : str, optional
         Figure title.
     """
-    rows, set_of_row = _heatmap_rows(vst, collection, sets)
+    rows, _ = _heatmap_rows(vst, collection, sets)
     if not rows:
         message_figure(
             path,
@@ -341,14 +420,33 @@ def plot_signature_heatmap(
             "(gene IDs without an annotation, or the other species' symbols?)",
         )
         return
+    figure = _signature_heatmap_figure(
+        vst, collection, groups, sets=sets, cluster_samples=cluster_samples, clip=clip, title=title
+    )
+    save(figure, path)
+
+
+def _signature_heatmap_figure(
+    vst: pd.DataFrame,
+    collection: Collection,
+    groups: pd.Series,
+    *,
+    sets: Sequence[str] | None = None,
+    cluster_samples: bool = True,
+    clip: float = 3.0,
+    title: str | None = None,
+) -> Figure:
+    """Draw :func:`plot_signature_heatmap` (at least one gene present)."""
+    rows, set_of_row = _heatmap_rows(vst, collection, sets)
     labels, order = _groups(groups, vst.index)
     samples = _sample_order(labels, order, cluster_samples)
     z = zscores(vst[sorted(set(rows))]).loc[samples.index]
     data = pd.DataFrame(
         z[rows].to_numpy().T, index=[text(g) for g in rows], columns=samples.index.astype(str)
     )
-    set_palette = palette_for(list(dict.fromkeys(set_of_row)))
-    group_palette = palette_for(order)
+    set_palette = category_palette(list(dict.fromkeys(set_of_row)))
+    colours = palette_for(sample_levels(groups)[1])
+    group_palette = {level: colours[level] for level in order}
     width = max(7.0, 0.3 * data.shape[1] + 4.0)
     right = 1.0 + LABEL_MARGIN / width
     grid = sns.clustermap(
@@ -373,7 +471,7 @@ def plot_signature_heatmap(
     _heatmap_legends(grid.ax_heatmap, right, set_palette, group_palette, groups.name)
     grid.ax_heatmap.set_xlabel("")
     grid.figure.suptitle(title or "Signature genes across samples", y=1.02)
-    save(grid.figure, path)
+    return grid.figure
 
 
 def _heatmap_rows(

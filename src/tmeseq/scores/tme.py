@@ -7,10 +7,12 @@ one), one block of three columns per contrast::
     parameter  score  <contrast>_direction  <contrast>_difference  <contrast>_padj  ...  scale
 
 ``direction`` is ``up`` / ``down`` when ``padj < alpha`` (by the sign of ``difference``),
-``no change`` when ``padj >= alpha``, and ``not tested`` when there is no p-value (score not
-in the contrast's table, no gene found, or not testable). ``difference`` and ``padj`` are
-copied from the contrast's score table (:func:`tmeseq.scores.compare_scores`), so the
-difference is model-adjusted and in the score's units (``scale``, last column). Nothing here
+``not significant`` when ``padj >= alpha`` (the data do not show a change; they do not show
+its absence either), and ``not tested`` when there is no p-value (score not in the contrast's
+table, no gene found, or not testable). ``difference`` and ``padj`` are copied from the
+contrast's score table (:func:`tmeseq.scores.compare_scores`), so the difference is
+model-adjusted and in the score's units (``scale``, last column; :func:`scale_name` says it
+in words). Rows of different scales are never comparable by their numbers. Nothing here
 encodes what a treatment is expected to do: the calls come from the data alone.
 """
 
@@ -18,14 +20,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
+from tmeseq.scores.compute import (
+    SCALE_MEAN_Z,
+    SCALE_RATIO,
+    SCALE_SSGSEA,
+    SCALE_VST,
+    SCALE_WEIGHTED_Z,
+)
+
 UP = "up"
 DOWN = "down"
-NO_CHANGE = "no change"
+NOT_SIGNIFICANT = "not significant"
 NOT_TESTED = "not tested"
+DIRECTIONS = (UP, DOWN, NOT_SIGNIFICANT, NOT_TESTED)
+"""Every value of a ``<contrast>_direction`` column."""
 DIRECTION = "_direction"
 DIFFERENCE = "_difference"
 PADJ = "_padj"
@@ -61,13 +74,35 @@ TME_PARAMETERS: tuple[TmeParameter, ...] = (
 )
 """Rows of the table, in order (Tables 1 and 2 of the comparison)."""
 
+SCALE_NAMES = MappingProxyType(
+    {
+        SCALE_VST: "log2 expression (VST)",
+        SCALE_MEAN_Z: "mean z-score",
+        SCALE_WEIGHTED_Z: "weighted z-score",
+        SCALE_SSGSEA: "ssGSEA enrichment score",
+        SCALE_RATIO: "log2 ratio",
+    }
+)
+"""Each score scale (the ``scale`` column) in words, for figures and the report."""
+
+
+def scale_name(scale: object) -> str:
+    """A score scale in words (``mean_z`` -> ``mean z-score``); ``""`` when missing.
+
+    Scales without a name (a user's own) are returned as given.
+    """
+    if scale is None or (isinstance(scale, float) and np.isnan(scale)) or scale is pd.NA:
+        return ""
+    return SCALE_NAMES.get(str(scale), str(scale))
+
 
 def direction(difference: float, padj: float, alpha: float) -> str:
-    """Call ``up`` / ``down`` / ``no change`` / ``not tested`` for one score and contrast."""
+    """Call ``up`` / ``down`` / ``not significant`` / ``not tested`` for one score and
+    contrast."""
     if np.isnan(padj) or np.isnan(difference):
         return NOT_TESTED
     if padj >= alpha:
-        return NO_CHANGE
+        return NOT_SIGNIFICANT
     return UP if difference > 0 else DOWN
 
 

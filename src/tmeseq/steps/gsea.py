@@ -10,8 +10,8 @@ import matplotlib
 import pandas as pd
 
 from tmeseq.genesets import gsea_collections
-from tmeseq.gsea import ranking, run_gsea_sized
-from tmeseq.settings import GSEASettings, Species
+from tmeseq.gsea import p_floor, ranking, run_gsea_sized
+from tmeseq.settings import GseaMethod, GSEASettings, Species
 from tmeseq.tables import write_tsv
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ def run(
         outputs["plot"],
         top_n=settings.n_enrichment_plots,
         title=f"{contrast}: top gene sets",
+        p_floor=p_floor(settings.method, settings.permutations),
     )
 
 
@@ -110,8 +111,28 @@ def _log(contrast: str, table: pd.DataFrame, coverage: pd.DataFrame) -> None:
         )
 
 
-def run_dotplot(tables: Sequence[str | Path], names: Sequence[str], output: str | Path) -> None:
-    """NES dot plot across contrasts and collections."""
+def run_dotplot(
+    tables: Sequence[str | Path],
+    names: Sequence[str],
+    output: str | Path,
+    *,
+    method: GseaMethod,
+    permutations: int,
+) -> None:
+    """NES dot plot across contrasts and collections.
+
+    Parameters
+    ----------
+    tables : sequence of str or Path
+        The contrasts' ``gsea/<contrast>.tsv``.
+    names : sequence of str
+        The contrasts' names, in the same order.
+    output : str or Path
+        The figure.
+    method, permutations : str, int
+        How the p-values were computed (``gsea.method``, ``gsea.permutations``): the FDR
+        legend states the run's resolution.
+    """
     matplotlib.use("Agg")
     from tmeseq.plots import gsea as plots
 
@@ -119,4 +140,4 @@ def run_dotplot(tables: Sequence[str | Path], names: Sequence[str], output: str 
         name: pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA"])
         for name, path in zip(names, tables, strict=True)
     }
-    plots.plot_nes_dotplot(results, output)
+    plots.plot_nes_dotplot(results, output, p_floor=p_floor(method, permutations))

@@ -42,8 +42,10 @@ def run(
 
     adata = ad.read_h5ad(h5ad)
     n_top_genes = settings.n_top_genes
-    groups = adata.obs[settings.colour_by].astype(str) if settings.colour_by else None
-    shapes = adata.obs[settings.shape_by].astype(str) if settings.shape_by else None
+    # Sheet columns as read (missing values stay missing), rows in sheet order: the figures
+    # colour the levels in that order, as every other figure of the cohort.
+    groups = adata.obs[settings.colour_by] if settings.colour_by else None
+    shapes = adata.obs[settings.shape_by] if settings.shape_by else None
     logger.info("QC of %d samples x %d genes", adata.n_obs, adata.n_vars)
     vst = qc.blind_vst(adata, threads=threads)
     scores, variance = qc.pca(vst, adata.obs_names, n_top=n_top_genes)

@@ -13,11 +13,12 @@ import anndata as ad
 import matplotlib
 import pandas as pd
 
+from tmeseq.design import design_variables
 from tmeseq.genesets import signature_collection
 from tmeseq.scores import (
-    arm_groups,
     compare_contrasts,
-    contrast_pairs,
+    paired_by,
+    plot_groups,
     score_samples,
     symbol_matrix,
     tme_comparison,
@@ -88,9 +89,21 @@ def run(
     matplotlib.use("Agg")
     from tmeseq.plots import scores as plots
 
-    groups = arm_groups(fitted.obs, contrasts)
-    pairs = contrast_pairs(contrasts)
-    plots.plot_score_boxes(result.scores, groups, outputs["boxes"], results=tables, pairs=pairs)
+    groups, pairs = plot_groups(
+        fitted.obs,
+        fitted.obsm["design_matrix"],
+        fitted.uns["de"]["contrast_vectors"],
+        contrasts,
+    )
+    pairing = paired_by(fitted.obs, design_variables(fitted.uns["de"]["design"]), groups)
+    plots.plot_score_boxes(
+        result.scores,
+        groups,
+        outputs["boxes"],
+        results=tables,
+        pairs=pairs,
+        paired_by=pairing,
+    )
     plots.plot_tme_comparison(tme, outputs["tme_plot"], alpha)
     plots.plot_signature_heatmap(vst, collection, groups, outputs["heatmap"])
 
