@@ -21,6 +21,7 @@ include: "workflow/rules/qc.smk"
 include: "workflow/rules/de.smk"
 include: "workflow/rules/scores.smk"
 include: "workflow/rules/gsea.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -20,6 +20,7 @@ import logging
 import anndata as ad
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from tmeseq.de.engine import Engine
 from tmeseq.de.fit import fit_blind_trend
@@ -330,3 +331,120 @@ def add_outlier_flags(stats: pd.DataFrame, correlation: pd.DataFrame) -> pd.Data
         raise ValueError(f"no correlation for samples: {', '.join(sorted(missing))}")
     flags = flag_outliers(correlation)
     return stats.join(flags[list(OUTLIER_COLUMNS)], on="sample")
+
+
+#: Columns of :func:`pc_covariate_association`.
+ASSOCIATION_COLUMNS = (
+    "component",
+    "covariate",
+    "kind",
+    "n_samples",
+    "r_squared",
+    "pvalue",
+    "note",
+)
+
+
+def pc_covariate_association(
+    scores: pd.DataFrame,
+    covariates: pd.DataFrame,
+    *,
+    n_components: int = 5,
+    categorical: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """How much of each of the first principal components each covariate explains.
+
+    A numeric covariate is fitted as a straight line (R² of the linear model, F-test of the
+    slope); any other covariate, and a numeric one listed in ``categorical``, as a factor
+    (one-way ANOVA: R² = between-level sum of squares / total, F-test of the levels).
+    Samples without a value for the covariate are left out of its test.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        From :func:`pca`: ``sample``, ``PC1`` .. ``PCk``.
+    covariates : pandas.DataFrame
+        Indexed by sample (every sample of ``scores``), one column per covariate.
+    n_components : int
+        How many leading components to test (fewer if ``scores`` has fewer).
+    categorical : tuple of str
+        Numeric columns to treat as factors (``de.categorical``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per component and covariate (components outer, covariates in column
+        order), columns :data:`ASSOCIATION_COLUMNS`; ``kind`` is ``numeric`` or ``factor``.
+        ``r_squared`` and ``pvalue`` are NaN when the covariate cannot be tested, and
+        ``note`` says why (a single value, one sample per level); it is empty otherwise.
+
+    Raises
+    ------
+    ValueError
+        If a sample of ``scores`` has no row in ``covariates``.
+    """
+    samples = scores["sample"].astype(str)
+    table = covariates.copy()
+    table.index = table.index.astype(str)
+    missing = sorted(set(samples) - set(table.index))
+    if missing:
+        raise ValueError(f"no covariates for samples: {', '.join(missing)}")
+    table = table.loc[samples.to_numpy()]
+    components = [c for c in scores.columns if str(c).startswith("PC")][:n_components]
+    rows = []
+    for component in components:
+        pc = scores[component].to_numpy(dtype=np.float64)
+        for name in table.columns:
+            column = table[name]
+            numeric = is_numeric_covariate(column) and name not in categorical
+            fit = _numeric_fit if numeric else _factor_fit
+            present = column.notna().to_numpy() & (column.astype(str) != "").to_numpy()
+            r_squared, pvalue, note = fit(pc[present], column[present])
+            kind = "numeric" if numeric else "factor"
+            n_samples = int(present.sum())
+            rows.append((component, str(name), kind, n_samples, r_squared, pvalue, note))
+    return pd.DataFrame(rows, columns=list(ASSOCIATION_COLUMNS))
+
+
+def is_numeric_covariate(column: pd.Series) -> bool:
+    """Whether a sample-sheet column holds numbers (not booleans): a continuous covariate
+    unless listed in ``de.categorical``."""
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def _numeric_fit(pc: np.ndarray, column: pd.Series) -> tuple[float, float, str]:
+    """R² and p-value of the straight line ``pc ~ value``."""
+    x = column.to_numpy(dtype=np.float64)
+    n = len(x)
+    if n < 3 or np.ptp(x) == 0:
+        return np.nan, np.nan, "a single value" if n >= 3 else "fewer than 3 samples"
+    if np.ptp(pc) == 0:
+        return 0.0, 1.0, ""
+    r_squared = float(np.corrcoef(x, pc)[0, 1] ** 2)
+    return r_squared, _f_pvalue(r_squared, 1, n - 2), ""
+
+
+def _factor_fit(pc: np.ndarray, column: pd.Series) -> tuple[float, float, str]:
+    """R² and p-value of the one-way ANOVA ``pc ~ level``."""
+    levels = column.astype(str).to_numpy()
+    names, codes = np.unique(levels, return_inverse=True)
+    n, k = len(pc), len(names)
+    if k < 2:
+        return np.nan, np.nan, "a single value"
+    if k >= n:
+        return np.nan, np.nan, "one sample per level"
+    total = float(((pc - pc.mean()) ** 2).sum())
+    if total == 0:
+        return 0.0, 1.0, ""
+    means = np.bincount(codes, weights=pc) / np.bincount(codes)
+    within = float(((pc - means[codes]) ** 2).sum())
+    r_squared = 1.0 - within / total
+    return r_squared, _f_pvalue(r_squared, k - 1, n - k), ""
+
+
+def _f_pvalue(r_squared: float, df_model: int, df_residual: int) -> float:
+    """p-value of the F-test of a model explaining ``r_squared`` of the variance."""
+    if r_squared >= 1.0:
+        return 0.0
+    statistic = (r_squared / df_model) / ((1.0 - r_squared) / df_residual)
+    return float(stats.f.sf(statistic, df_model, df_residual))

@@ -392,6 +392,35 @@ class GSEASettings(ParamForm):
 
 
 @dataclass(frozen=True)
+class ReportSettings(ParamForm):
+    """The ``report`` section (rule ``report``).
+
+    Attributes
+    ----------
+    top_genes : int
+        Rows of each contrast's top-genes table (by p-value).
+    volcano_points : int
+        Genes drawn as interactive points in each volcano (by p-value); the others are
+        drawn as a thinned, static background.
+    gsea_top_sets : int
+        Rows of each contrast's gene-set table.
+    """
+
+    top_genes: int
+    volcano_points: int
+    gsea_top_sets: int
+
+    @classmethod
+    def from_config(cls, report: Mapping[str, Any]) -> ReportSettings:
+        """From the validated ``report`` section."""
+        return cls(
+            top_genes=int(report["top_genes"]),
+            volcano_points=int(report["volcano_points"]),
+            gsea_top_sets=int(report["gsea_top_sets"]),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run is configured with, built once when the workflow loads.
 
@@ -409,6 +438,8 @@ class Settings:
         Gene annotation table or GTF.
     qc, de, scores, gsea : QCSettings, DESettings, ScoreSettings, GSEASettings
         The stages' settings.
+    report : ReportSettings
+        The HTML report's settings.
     """
 
     cohort: str
@@ -420,6 +451,7 @@ class Settings:
     de: DESettings
     scores: ScoreSettings
     gsea: GSEASettings
+    report: ReportSettings
 
     @property
     def contrast_names(self) -> list[str]:
@@ -449,6 +481,7 @@ class Settings:
             de=de,
             scores=ScoreSettings.from_config(config["scores"]),
             gsea=GSEASettings.from_config(config["gsea"]),
+            report=ReportSettings.from_config(config["report"]),
         )
 
 

@@ -66,7 +66,7 @@ def test_finished_run_is_up_to_date_and_used_the_user_gene_sets(finished_run: Pa
 
 def test_plot_option_reruns_only_the_plots(finished_run: Path) -> None:
     with edited_config(finished_run, "de", "n_labels", 3):
-        assert planned_jobs(finished_run) == {"de_plots": 1, "all": 1}
+        assert planned_jobs(finished_run) == {"de_plots": 1, "report": 1, "all": 1}
 
 
 def test_alpha_reruns_the_tables_and_their_readers_not_the_fit(finished_run: Path) -> None:
@@ -79,6 +79,7 @@ def test_alpha_reruns_the_tables_and_their_readers_not_the_fit(finished_run: Pat
         "scores": 1,
         "gsea": 1,
         "gsea_dotplot": 1,
+        "report": 1,
         "all": 1,
     }
 
@@ -97,20 +98,20 @@ def test_stage_option_reruns_only_that_stage(
     with edited_config(finished_run, section, key, value):
         jobs = planned_jobs(finished_run)
     downstream = {"gsea_dotplot": 1} if rerun == "gsea" else {}
-    assert jobs == {rerun: 1, **downstream, "all": 1}
+    assert jobs == {rerun: 1, **downstream, "report": 1, "all": 1}
 
 
 def test_gsea_gene_set_edit_reruns_only_gsea(finished_run: Path) -> None:
     with appended(finished_run / "gsea.gmt", gmt_line("more", UNCHANGED[:20])):
         jobs = planned_jobs(finished_run)
-    assert jobs == {"gsea": 1, "gsea_dotplot": 1, "all": 1}
+    assert jobs == {"gsea": 1, "gsea_dotplot": 1, "report": 1, "all": 1}
 
 
 def test_scores_gene_set_edit_reruns_scores_and_gsea(finished_run: Path) -> None:
     """The scores' gene sets are also tested by GSEA, with the signatures."""
     with appended(finished_run / "scores.gmt", gmt_line("more", UNCHANGED[:20])):
         jobs = planned_jobs(finished_run)
-    assert jobs == {"scores": 1, "gsea": 1, "gsea_dotplot": 1, "all": 1}
+    assert jobs == {"scores": 1, "gsea": 1, "gsea_dotplot": 1, "report": 1, "all": 1}
 
 
 def job_inputs(workdir: Path, *rules: str) -> dict[str, set[str]]:

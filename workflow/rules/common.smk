@@ -54,6 +54,9 @@ def bundled(name):
 # Bundled files the rules read: inputs, so editing one re-runs what uses it.
 HALLMARKS = bundled(HALLMARK_FILES[SETTINGS.species])
 SIGNATURES = bundled(SIGNATURES_FILE)
+# The HTML report's template and its own stylesheet and script (inputs of rule report).
+REPORT_TEMPLATE = str(Path(workflow.basedir, "workflow", "report", "report.html.j2"))
+REPORT_ASSETS = Path(workflow.basedir, "workflow", "report", "assets")
 
 
 def counts_inputs():
@@ -95,7 +98,25 @@ def runtime_for(base_min, per_sample_min):
     return runtime
 
 
+def provenance_sources():
+    """Every file the run reads besides its own results (hashed in provenance.json)."""
+    sources = [*counts_inputs().values(), *SETTINGS.scores.gene_sets, SIGNATURES]
+    for value in gsea_inputs().values():
+        sources += value if isinstance(value, list) else [value]
+    return list(dict.fromkeys(str(path) for path in sources))
+
+
 def final_outputs():
+    """The workflow's targets: every stage's results, then the report and its provenance."""
+    return [
+        *stage_outputs(),
+        f"{OUT}/report.html",
+        f"{OUT}/provenance.json",
+    ]
+
+
+def stage_outputs():
+    """The result files of the stages, which the report reads and hashes."""
     return [
         f"{OUT}/counts.h5ad",
         f"{OUT}/qc/library_stats.tsv",
@@ -116,8 +137,17 @@ def final_outputs():
             plot=["volcano", "ma", "pvalues"],
         ),
         f"{OUT}/scores/sample_scores.tsv",
+        f"{OUT}/scores/coverage.tsv",
+        *expand(f"{OUT}/scores/{{contrast}}.tsv", contrast=CONTRASTS),
         f"{OUT}/scores/tme_comparison.tsv",
         f"{OUT}/scores/tme_comparison.png",
-        *expand(f"{OUT}/gsea/{{contrast}}.tsv", contrast=CONTRASTS),
+        f"{OUT}/scores/score_boxplots.png",
+        f"{OUT}/scores/signature_heatmap.png",
+        *expand(
+            f"{OUT}/gsea/{{contrast}}.{{part}}",
+            contrast=CONTRASTS,
+            part=["tsv", "collections.tsv"],
+        ),
+        *expand(f"{OUT}/gsea/plots/{{contrast}}.enrichment.png", contrast=CONTRASTS),
         f"{OUT}/gsea/nes_dotplot.png",
     ]
