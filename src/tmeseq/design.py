@@ -7,6 +7,7 @@ reported at once, with the file, the column or level, and the fix.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -379,7 +380,8 @@ def _check_levels(
                 ),
                 file=config_file,
                 where=where,
-                fix=f"set `{role}:` to one of the levels present (spelling and case matter)",
+                fix=f"{_did_you_mean(level, levels)}set `{role}:` to one of the levels present "
+                "(spelling and case matter)",
             )
     if str(contrast["test"]) == str(contrast["reference"]):
         raise InputError(
@@ -389,6 +391,12 @@ def _check_levels(
             fix="compare two different levels, e.g. the treatment (test) against the control "
             "(reference)",
         )
+
+
+def _did_you_mean(value: str, choices: Sequence[str]) -> str:
+    """``"did you mean 'x'? "`` for the closest of ``choices``, or an empty string."""
+    close = difflib.get_close_matches(value, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'? " if close else ""
 
 
 def _names(items: Sequence[str]) -> str:

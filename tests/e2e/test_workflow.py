@@ -323,3 +323,30 @@ def test_salmon_folder_with_awkward_names_end_to_end(awkward_cohort: Path) -> No
     log = (out / "logs" / "import_counts.log").read_text()
     assert "Detected salmon" in log
     assert "estimated count(s) to the nearest integer" in log
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (("specis: mouse", None), "top level: unknown key 'specis'"),
+        (("test: trt", "test: On"), "key de.contrasts[0].test: True (a boolean)"),
+        (("test: trt", "test: trtt"), "did you mean 'trt'?"),
+    ],
+)
+def test_config_mistake_is_one_message_without_traceback(
+    awkward_cohort: Path, edit: tuple[str, str | None], expected: str
+) -> None:
+    """Misspelt key, YAML's boolean trap, misspelt level: one message, before any job."""
+    config = awkward_cohort / "config.yaml"
+    text = config.read_text()
+    old, new = edit
+    text = text + old + "\n" if new is None else text.replace(old, new)
+    config.write_text(text)
+    run = snakemake(awkward_cohort)
+    assert run.returncode != 0
+    output = run.stdout + run.stderr
+    assert expected in output
+    assert output.count(expected) == 1
+    assert "How to fix:" in output
+    assert "Traceback" not in output and 'File "' not in output
+    assert not (awkward_cohort / "results").exists()

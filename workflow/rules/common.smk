@@ -1,5 +1,6 @@
 import os
 import re
+import sys
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -7,12 +8,14 @@ from snakemake.utils import validate
 # The rules import the installed tmeseq package, the same one the tests import.
 try:
     from tmeseq.config import check_run
+    from tmeseq.errors import InputError
     from tmeseq.resources import (
         HALLMARK_FILES,
         RESOURCES_DIR,
         SIGNATURES_FILE,
         SOURCE_ENV,
     )
+    from tmeseq.schema_errors import check_config, load_schema
     from tmeseq.settings import Settings
 except ModuleNotFoundError as missing:
     raise ModuleNotFoundError(
@@ -20,15 +23,27 @@ except ModuleNotFoundError as missing:
         "repository: python3 -m pip install -e ."
     ) from missing
 
-validate(config, schema="../schemas/config.schema.yaml")
-# Built once; rules receive only the fields they use, as plain values (see tmeseq.settings).
-SETTINGS = Settings.from_config(config)
 CONFIG_FILE = (
     str(workflow.overwrite_configfiles[-1])
     if workflow.overwrite_configfiles
     else "config/config.yaml"
 )
-SAMPLES = check_run(config, CONFIG_FILE)
+# A user's mistake is reported once, as one message without a traceback, before any job runs.
+try:
+    check_config(
+        config,
+        load_schema(
+            Path(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
+        ),
+        CONFIG_FILE,
+    )
+    validate(config, schema="../schemas/config.schema.yaml")
+    # Built once; rules receive only the fields they use, as plain values (tmeseq.settings).
+    SETTINGS = Settings.from_config(config)
+    SAMPLES = check_run(config, CONFIG_FILE)
+except InputError as error:
+    sys.stderr.write(f"{error.message}\n")
+    sys.exit(1)
 validate(SAMPLES, schema="../schemas/samples.schema.yaml")
 
 # This checkout, for `--sdm conda`: envs/tmeseq.post-deploy.sh installs the package from here
