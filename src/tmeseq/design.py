@@ -341,9 +341,23 @@ def _check_coefficients(
         )
 
 
+#: Output tables that share a folder with the per-contrast tables: a contrast of that name
+#: would overwrite them (de/summary.tsv, scores/coverage.tsv, scores/sample_scores.tsv,
+#: scores/tme_comparison.tsv).
+RESERVED_CONTRAST_NAMES = frozenset({"summary", "coverage", "sample_scores", "tme_comparison"})
+
+
 def _check_contrast_name(
     name: str, seen: set[str], where: str, config_file: str | Path | None
 ) -> None:
+    if name in RESERVED_CONTRAST_NAMES or name.endswith(".collections"):
+        raise InputError(
+            f"contrast name '{name}' is reserved: its tables would collide with another output",
+            file=config_file,
+            where=where,
+            fix="rename the contrast (e.g. 'drug_vs_vehicle'); reserved names are "
+            f"{', '.join(sorted(RESERVED_CONTRAST_NAMES))} and names ending in '.collections'",
+        )
     if not SAFE_NAME.match(name):
         raise InputError(
             f"contrast name '{name}' is not a safe file name",

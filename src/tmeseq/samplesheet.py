@@ -18,6 +18,12 @@ from tmeseq.errors import InputError
 SAMPLE_COLUMN = "sample"
 
 
+#: Sheets are read as UTF-8; a byte-order mark (Excel's "CSV UTF-8") is dropped.
+ENCODING = "utf-8-sig"
+#: Cell values read as missing in covariate columns.
+MISSING_WORDS = frozenset({"NA", "N/A", "NaN", "nan", "na", "null", "NULL", ""})
+
+
 def _delimiter(path: Path) -> str:
     """Tab for .tsv/.txt, comma for .csv; otherwise sniffed from the header line."""
     suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
@@ -25,7 +31,7 @@ def _delimiter(path: Path) -> str:
         return ","
     if suffixes and suffixes[-1] in (".tsv", ".txt", ".tab"):
         return "\t"
-    with path.open(newline="") as handle:
+    with path.open(newline="", encoding=ENCODING) as handle:
         header = handle.readline()
     return "\t" if header.count("\t") >= header.count(",") else ","
 
@@ -57,17 +63,27 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
             file=path,
             fix="set `samples:` in the config to the path of your sample sheet (TSV or CSV)",
         )
-    delimiter = _delimiter(path)
-    header = _header(path, delimiter)
-    sheet = pd.read_csv(
-        path,
-        sep=delimiter,
-        dtype=str,
-        keep_default_na=False,
-        na_values=[""],
-        skipinitialspace=False,
-    )
+    try:
+        delimiter = _delimiter(path)
+        header = _header(path, delimiter)
+        sheet = pd.read_csv(
+            path,
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=False,
+            encoding=ENCODING,
+        )
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"the sample sheet is not UTF-8 text (byte {error.object[error.start]:#04x} at "
+            f"position {error.start} cannot be read)",
+            file=path,
+            fix="save the sheet as UTF-8 (in Excel: 'CSV UTF-8'; or iconv -f latin1 -t utf-8)",
+        ) from error
     sheet.columns = [c.strip() for c in header]
+    sheet = _missing_as_na(sheet)
     _check_columns(sheet, path)
     sheet[SAMPLE_COLUMN] = sheet[SAMPLE_COLUMN].str.strip()
     _check_sample_names(sheet, path)
@@ -75,8 +91,17 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     return sheet
 
 
+def _missing_as_na(sheet: pd.DataFrame) -> pd.DataFrame:
+    """Covariate cells written as a missing-value word (``NA``, ``N/A``, ``NaN``) are missing,
+    not a level called "NA"; sample names are left as written."""
+    covariates = [c for c in sheet.columns if c != SAMPLE_COLUMN]
+    stripped = sheet[covariates].apply(lambda column: column.str.strip())
+    sheet[covariates] = stripped.mask(stripped.isin(MISSING_WORDS))
+    return sheet
+
+
 def _header(path: Path, delimiter: str) -> list[str]:
-    with path.open(newline="") as handle:
+    with path.open(newline="", encoding=ENCODING) as handle:
         row = next(csv.reader(handle, delimiter=delimiter), None)
     if not row or not any(cell.strip() for cell in row):
         raise InputError(

@@ -126,3 +126,14 @@ def test_reference_levels_from_first_contrast_per_variable(sheet):
     assert reference_levels(contrasts) == {"arm": "ctrl"}
     matrix = check_design(sheet, "~ arm", references={"arm": "trt"})
     assert list(matrix.columns) == ["Intercept", "arm[T.ctrl]"]
+
+
+@pytest.mark.parametrize("name", ["summary", "coverage", "sample_scores", "x.collections"])
+def test_contrast_names_that_collide_with_outputs_are_rejected(name):
+    sheet = pd.DataFrame(
+        {"sample": ["a", "b", "c", "d"], "arm": ["ctrl", "ctrl", "trt", "trt"]},
+        index=["a", "b", "c", "d"],
+    )
+    contrast = {"name": name, "variable": "arm", "test": "trt", "reference": "ctrl"}
+    with pytest.raises(InputError, match="is reserved: its tables would collide"):
+        check_contrasts(sheet, [contrast], "~ arm")

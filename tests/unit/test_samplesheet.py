@@ -65,3 +65,36 @@ def test_covariates_reference_level_first():
     typed = covariates(sheet, references={"arm": "vehicle"})
     assert list(typed["arm"].cat.categories) == ["vehicle", "NKTR214", "chemo"]
     assert list(typed["arm"]) == ["chemo", "vehicle", "NKTR214"]
+
+
+def test_byte_order_mark_is_dropped(tmp_path):
+    path = tmp_path / "samples.csv"
+    path.write_bytes("\ufeffsample,arm\nS1,ctrl\nS2,trt\n".encode())
+    sheet = read_sample_sheet(path)
+    assert list(sheet.columns) == ["sample", "arm"]
+    assert sheet["sample"].tolist() == ["S1", "S2"]
+
+
+def test_windows_line_ends_and_trailing_spaces_are_handled(tmp_path):
+    path = tmp_path / "samples.tsv"
+    path.write_bytes(b"sample\tarm\r\nS1\tctrl \r\nS2\ttrt\r\n")
+    sheet = read_sample_sheet(path)
+    assert sheet["arm"].tolist() == ["ctrl", "trt"]
+
+
+def test_latin1_sheet_is_named_with_the_fix(tmp_path):
+    path = tmp_path / "samples.tsv"
+    path.write_bytes("sample\tarm\nS1\tcontr\xf4le\n".encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8 text") as caught:
+        read_sample_sheet(path)
+    assert str(path) in caught.value.message
+    assert "save the sheet as UTF-8" in caught.value.message
+
+
+def test_missing_value_words_are_missing_not_a_level(tmp_path):
+    path = tmp_path / "samples.tsv"
+    path.write_text("sample\tarm\tdose\nNA\tctrl\tNA\nS2\tN/A\t1\nS3\ttrt\t \n")
+    sheet = read_sample_sheet(path)
+    assert sheet["sample"].tolist() == ["NA", "S2", "S3"]  # sample names stay as written
+    assert sheet["arm"].isna().tolist() == [False, True, False]
+    assert sheet["dose"].isna().tolist() == [True, False, True]
