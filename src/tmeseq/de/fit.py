@@ -34,7 +34,7 @@ from tmeseq.de.dispersion import (
     rough_dispersions,
 )
 from tmeseq.de.engine import Engine
-from tmeseq.de.model import DEModel, DispersionTrend
+from tmeseq.de.model import DEModel, DispersionTrend, spread
 from tmeseq.design import check_rank, design_matrix
 from tmeseq.errors import InputError
 from tmeseq.settings import DEModelSettings, FitType, SizeFactorMethod
@@ -163,7 +163,7 @@ def _fit(
     _log_size_factors(sf, settings.size_factors, nonzero)
     dispersions = fit_dispersions(y, sf, x, settings.fit_type, engine)
     glm_fit = engine.fit_glm(y, sf, x, dispersions.final)
-    cook = cooks.cooks_distances(y, glm_fit.mu, glm_fit.hat_diagonals, sf, x)
+    cook = spread(cooks.cooks_distances(y, glm_fit.mu, glm_fit.hat_diagonals, sf, x), nonzero)
     _log_glm(glm_fit.converged, glm_fit.optimized)
     model = DEModel(
         design_formula=settings.design,
@@ -173,18 +173,18 @@ def _fit(
         counts=counts,
         size_factors=sf,
         base_mean=(counts / sf[:, None]).mean(axis=0),
-        genewise_dispersions=_spread(dispersions.genewise, nonzero),
-        fitted_dispersions=_spread(dispersions.fitted, nonzero),
-        map_dispersions=_spread(dispersions.map, nonzero),
-        dispersions=_spread(dispersions.final, nonzero),
-        dispersion_outlier=_spread(dispersions.outlier, nonzero, fill=False),
+        genewise_dispersions=spread(dispersions.genewise, nonzero),
+        fitted_dispersions=spread(dispersions.fitted, nonzero),
+        map_dispersions=spread(dispersions.map, nonzero),
+        dispersions=spread(dispersions.final, nonzero),
+        dispersion_outlier=spread(dispersions.outlier, nonzero, fill=False),
         trend=dispersions.trend,
         prior_dispersion_variance=dispersions.prior_variance,
         log_dispersion_variance=dispersions.log_variance,
-        coefficients=_spread(glm_fit.beta, nonzero),
-        converged=_spread(glm_fit.converged, nonzero, fill=False),
-        cooks=_spread(cook, nonzero).T,
-        max_cooks=cooks.max_cooks(_spread(cook, nonzero), x),
+        coefficients=spread(glm_fit.beta, nonzero),
+        converged=spread(glm_fit.converged, nonzero, fill=False),
+        cooks=cook.T,
+        max_cooks=cooks.max_cooks(cook, x),
         cooks_outlier=np.zeros(genes.size, dtype=bool),
         cooks_cutoff=cooks.cooks_cutoff(*x.shape),
         replaced=np.zeros(genes.size, dtype=bool),
@@ -199,15 +199,6 @@ def _fit(
     )
     model = _refit_outliers(model, settings, engine)
     return _flag_cooks_outliers(model)
-
-
-def _spread(values: np.ndarray, rows: np.ndarray, fill: object = np.nan) -> np.ndarray:
-    """Values of the ``rows`` genes (first axis) spread over all genes, ``fill`` elsewhere."""
-    values = np.asarray(values)
-    dtype = values.dtype if fill is False else float
-    full = np.full((rows.size, *values.shape[1:]), fill, dtype=dtype)
-    full[rows] = values
-    return full
 
 
 def _log_size_factors(sf: np.ndarray, method: str, nonzero: np.ndarray) -> None:

@@ -284,7 +284,7 @@ def model_to_anndata(
         layers={
             "normed_counts": normed,
             "vst": model.trend.vst(normed),
-            "cooks": _spread(model.cooks, tested, np.nan, axis=1),
+            "cooks": spread(model.cooks, tested, np.nan, axis=1),
         },
     )
     result.obs["size_factors"] = model.size_factors
@@ -293,19 +293,23 @@ def model_to_anndata(
     for name in GENE_FIELDS:
         fill: object = False if name in BOOL_FIELDS else np.nan
         column = STORED_NAMES.get(name, name)
-        result.var[column] = _spread(getattr(model, name), tested, fill, axis=0)
-    result.varm["coefficients"] = _spread(model.coefficients, tested, np.nan, axis=0)
+        result.var[column] = spread(getattr(model, name), tested, fill, axis=0)
+    result.varm["coefficients"] = spread(model.coefficients, tested, np.nan, axis=0)
     result.uns["de"] = _model_uns(model, contrasts, categorical)
     return result
 
 
-def _spread(values: np.ndarray, tested: np.ndarray, fill: object, axis: int) -> np.ndarray:
+def spread(
+    values: np.ndarray, rows: np.ndarray, fill: object = np.nan, axis: int = 0
+) -> np.ndarray:
+    """``values`` of the genes ``rows`` (a boolean mask) placed along ``axis`` over all genes,
+    ``fill`` elsewhere (floats, or booleans when ``fill`` is False)."""
     values = np.asarray(values)
     shape = list(values.shape)
-    shape[axis] = tested.size
+    shape[axis] = rows.size
     full = np.full(shape, fill, dtype=values.dtype if fill is False else float)
     index: list[Any] = [slice(None)] * values.ndim
-    index[axis] = tested
+    index[axis] = rows
     full[tuple(index)] = values
     return full
 

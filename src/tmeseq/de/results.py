@@ -16,16 +16,13 @@ from threadpoolctl import threadpool_limits
 
 from tmeseq.de.filtering import independent_filtering
 from tmeseq.de.fit import MIN_MU
-from tmeseq.de.glm import DEFAULT_LAMBDA
 from tmeseq.de.model import DEModel
 from tmeseq.de.rstats import bh_adjust
-from tmeseq.de.wald import contrast_standard_errors, wald_statistics
+from tmeseq.de.wald import fitted_standard_errors, wald_statistics
 from tmeseq.settings import Contrast, DETestSettings
 
 logger = logging.getLogger(__name__)
 
-#: R's ridge on the log2-scale coefficients, converted to the natural-log scale.
-RIDGE = DEFAULT_LAMBDA / np.log(2) ** 2
 RESULT_COLUMNS = ["baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj"]
 
 
@@ -85,11 +82,14 @@ def _wald_table(model: DEModel, vector: np.ndarray) -> pd.DataFrame:
     table = pd.DataFrame(np.nan, index=model.genes, columns=RESULT_COLUMNS)
     table["baseMean"] = model.base_mean
     testable = ~np.isnan(beta).any(axis=1)
-    design = model.design_array
-    mu = np.maximum(model.size_factors * np.exp(beta[testable] @ design.T), MIN_MU)
-    disp = model.dispersions[testable]
-    ridge = np.full(design.shape[1], RIDGE)
-    se = contrast_standard_errors(design, mu, disp, ridge, vector)
+    se = fitted_standard_errors(
+        model.design_array,
+        beta[testable],
+        model.size_factors,
+        model.dispersions[testable],
+        vector,
+        MIN_MU,
+    )
     lfc = beta[testable] @ vector
     stat, pvalue = wald_statistics(lfc, se)
     table.loc[testable, "log2FoldChange"] = lfc / np.log(2)

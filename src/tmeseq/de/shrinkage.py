@@ -24,8 +24,7 @@ from tmeseq.de import apeglm
 from tmeseq.de.engine import Engine
 from tmeseq.de.fit import MIN_MU
 from tmeseq.de.model import DEModel
-from tmeseq.de.results import RIDGE
-from tmeseq.de.wald import contrast_standard_errors
+from tmeseq.de.wald import fitted_standard_errors
 from tmeseq.design import design_matrix
 from tmeseq.settings import Contrast
 
@@ -142,9 +141,8 @@ def _map_estimates(
     x = design.to_numpy(dtype=float)
     sf = model.size_factors
     dispersions = model.dispersions[genes]
-    mu = np.maximum(sf * np.exp(beta @ x.T), MIN_MU)
     unit = np.eye(x.shape[1])[index]
-    mle_se = contrast_standard_errors(x, mu, dispersions, np.full(x.shape[1], RIDGE), unit)
+    mle_se = fitted_standard_errors(x, beta, sf, dispersions, unit, MIN_MU)
     scale = apeglm.adaptive_prior_scale(beta[:, index], mle_se)
     counts = model.counts[:, genes].T.astype(float)
     fit = engine.shrink(counts, sf, x, dispersions, beta, index, scale)

@@ -5,7 +5,40 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import norm
 
+from tmeseq.de.glm import DEFAULT_LAMBDA
 from tmeseq.settings import AltHypothesis
+
+#: R's ridge on the log2-scale coefficients, converted to the natural-log scale.
+RIDGE = DEFAULT_LAMBDA / np.log(2) ** 2
+
+
+def fitted_standard_errors(
+    design: np.ndarray,
+    beta: np.ndarray,
+    size_factors: np.ndarray,
+    dispersions: np.ndarray,
+    contrast: np.ndarray,
+    min_mu: float,
+) -> np.ndarray:
+    """Standard error of ``contrast @ beta`` (natural log) as R's ``results()`` computes it:
+    from the fitted means bounded below by ``min_mu`` and R's ridge.
+
+    Parameters
+    ----------
+    design : numpy.ndarray
+        Samples x coefficients.
+    beta : numpy.ndarray
+        Genes x coefficients (natural log), in the coding of ``design``.
+    size_factors, dispersions : numpy.ndarray
+        Per sample and per gene.
+    contrast : numpy.ndarray
+        Weights over the coefficients.
+    min_mu : float
+        Lower bound on the fitted means (R ``minmu``).
+    """
+    mu = np.maximum(size_factors * np.exp(beta @ design.T), min_mu)
+    ridge = np.full(design.shape[1], RIDGE)
+    return contrast_standard_errors(design, mu, dispersions, ridge, contrast)
 
 
 def contrast_standard_errors(
