@@ -15,9 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from tmeseq.design import SAFE_NAME, check_contrasts, check_design, reference_levels
+from tmeseq.design import SAFE_NAME, check_contrasts, check_design
 from tmeseq.errors import InputError
 from tmeseq.samplesheet import read_sample_sheet
+from tmeseq.settings import Contrast, reference_levels
 
 
 def check_run(config: Mapping[str, Any], config_file: str | Path | None = None) -> pd.DataFrame:
@@ -49,7 +50,7 @@ def check_run(config: Mapping[str, Any], config_file: str | Path | None = None) 
         sheet,
         de["design"],
         de["categorical"],
-        reference_levels(de["contrasts"]),
+        reference_levels(tuple(Contrast.from_config(c) for c in de["contrasts"])),
         sheet_file=sheet_file,
         config_file=config_file,
     )

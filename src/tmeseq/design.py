@@ -7,7 +7,6 @@ reported at once, with the file, the column or level, and the fix.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ import pandas as pd
 from formulaic import Formula, model_matrix
 from formulaic.errors import FormulaicError
 
-from tmeseq.errors import InputError
+from tmeseq.errors import InputError, did_you_mean
 from tmeseq.samplesheet import covariates
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -49,19 +48,6 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def reference_levels(contrasts: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    """Reference level of each contrast variable: the ``reference`` of its first contrast.
-
-    The fit uses these, so that the design's coefficients (``arm[T.drug]``) are the
-    comparisons users asked for, and coefficient contrasts name them that way.
-    """
-    references: dict[str, str] = {}
-    for contrast in contrasts:
-        if "variable" in contrast:
-            references.setdefault(str(contrast["variable"]), str(contrast["reference"]))
-    return references
-
-
 def check_design(
     sheet: pd.DataFrame,
     design: str,
@@ -82,7 +68,7 @@ def check_design(
     categorical : sequence of str
         Numeric columns to treat as categories.
     references : mapping of str to str, optional
-        Reference level per factor (see :func:`reference_levels`).
+        Reference level per factor (see :func:`tmeseq.settings.reference_levels`).
     sheet_file, config_file : str or Path, optional
         Named in error messages.
 
@@ -394,7 +380,7 @@ def _check_levels(
                 ),
                 file=config_file,
                 where=where,
-                fix=f"{_did_you_mean(level, levels)}set `{role}:` to one of the levels present "
+                fix=f"{did_you_mean(level, levels)}set `{role}:` to one of the levels present "
                 "(spelling and case matter)",
             )
     if str(contrast["test"]) == str(contrast["reference"]):
@@ -405,12 +391,6 @@ def _check_levels(
             fix="compare two different levels, e.g. the treatment (test) against the control "
             "(reference)",
         )
-
-
-def _did_you_mean(value: str, choices: Sequence[str]) -> str:
-    """``"did you mean 'x'? "`` for the closest of ``choices``, or an empty string."""
-    close = difflib.get_close_matches(value, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'? " if close else ""
 
 
 def _names(items: Sequence[str]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -54,3 +56,10 @@ class InputErrors(InputError):
         self.errors = errors
         body = "\n".join(f"- {e.message}" for e in errors)
         super().__init__(f"{len(errors)} problems found in the inputs:\n{body}")
+
+
+def did_you_mean(value: str, choices: Iterable[object]) -> str:
+    """``"did you mean 'x'? "`` for the closest of ``choices`` to a misspelt ``value``, or an
+    empty string when none is close."""
+    close = difflib.get_close_matches(value, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'? " if close else ""

@@ -9,7 +9,6 @@ allowed, a "did you mean" for misspelt keys and values, and YAML's boolean trap:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from tmeseq.errors import InputError
+from tmeseq.errors import InputError, did_you_mean
 
 #: What YAML 1.1 (PyYAML) reads as booleans when unquoted, in the spellings people use.
 YAML_BOOLEAN_WORDS = "On/Off, yes/no, true/false, y/n"
@@ -95,8 +94,7 @@ def _unknown_keys(error: ValidationError, schema: Mapping[str, Any]) -> tuple[st
     allowed = sorted(_subschema(schema, error.absolute_schema_path).get("properties", {}))
     extra = sorted(set(error.instance) - set(allowed))
     name = extra[0] if extra else "?"
-    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint = did_you_mean(name, allowed)
     return (
         f"unknown key '{name}'",
         f"{hint}keys allowed here: {', '.join(allowed)} (config/README.md lists them all)",
@@ -109,8 +107,7 @@ def _enum(error: ValidationError, schema: Mapping[str, Any]) -> tuple[str, str]:
     trap = _boolean_trap(value)
     if trap:
         return f"{_show(value)} is not one of {', '.join(allowed)}", trap
-    close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.5)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint = did_you_mean(str(value), allowed)
     return (
         f"{_show(value)} is not one of {', '.join(allowed)}",
         f"{hint}use one of {', '.join(allowed)}",

@@ -1,8 +1,9 @@
 import pandas as pd
 import pytest
 
-from tmeseq.design import check_contrasts, check_design, confounded_terms, reference_levels
+from tmeseq.design import check_contrasts, check_design, confounded_terms
 from tmeseq.errors import InputError
+from tmeseq.settings import Contrast, reference_levels
 
 CONTRAST = {"name": "trt_vs_ctrl", "variable": "arm", "test": "trt", "reference": "ctrl"}
 
@@ -123,7 +124,7 @@ def test_reference_levels_from_first_contrast_per_variable(sheet):
         {"name": "b", "variable": "arm", "test": "ctrl", "reference": "trt"},
         {"name": "c", "coefficients": {"Intercept": 1}},
     ]
-    assert reference_levels(contrasts) == {"arm": "ctrl"}
+    assert reference_levels(tuple(Contrast.from_config(c) for c in contrasts)) == {"arm": "ctrl"}
     matrix = check_design(sheet, "~ arm", references={"arm": "trt"})
     assert list(matrix.columns) == ["Intercept", "arm[T.ctrl]"]
 
