@@ -38,6 +38,7 @@ import pandas as pd
 import yaml
 
 from tests.browser import browser_missing, start_browser
+from tests.e2e.runner import snakemake_command
 from tests.simulate import (
     ARMS,
     BATCHES,
@@ -143,21 +144,7 @@ def simulate_cohort(root: Path, n_samples: int, n_genes: int, seed: int) -> None
 def snakemake(workdir: Path, cores: int, *args: str) -> dict[str, float]:
     """Run the workflow on ``workdir`` with further arguments ``args`` (options, targets);
     wall seconds and peak memory (MB) of the run."""
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
-        "--cores",
-        str(cores),
-        "--quiet",
-        *args,
-    ]
+    command = snakemake_command(workdir, "--quiet", *args, cores=cores)
     started = time.perf_counter()
     run = subprocess.run(
         [sys.executable, "-c", MEASURE, *command], capture_output=True, text=True, check=False

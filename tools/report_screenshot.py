@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.browser import browser_missing, start_browser
+from tests.e2e.runner import snakemake_command
 from tmeseq.report.images import compact_png
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,20 +34,9 @@ EPOCH = "1767225600"
 def build_example(cores: int) -> Path:
     """Run the workflow on the bundled example up to its report; the report's path."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", EPOCH)}
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(REPO),
-        "--cores",
-        str(cores),
-        "--quiet",
-        "--",
-        str(EXAMPLE_REPORT),
-    ]
+    command = snakemake_command(
+        REPO, "--quiet", "--", str(EXAMPLE_REPORT), cores=cores, configfile=False
+    )
     run = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     if run.returncode != 0:
         raise SystemExit(f"building the example's report failed:\n{run.stderr[-5000:]}")

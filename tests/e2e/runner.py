@@ -9,31 +9,35 @@ from pathlib import Path
 from tests.helpers import REPO
 
 
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the workflow on ``workdir`` with its own ``config.yaml``.
+def snakemake_command(
+    workdir: Path, *args: str, cores: int = 2, configfile: bool = True
+) -> list[str]:
+    """The command line running this repository's workflow on ``workdir``.
 
     Parameters
     ----------
     workdir : Path
-        The working directory (``--directory``), holding ``config.yaml``.
+        The working directory (``--directory``).
     *args : str
-        Further command-line arguments, e.g. ``"--dry-run"``.
+        Further command-line arguments (options, targets).
+    cores : int
+        ``--cores``.
+    configfile : bool
+        Pass ``workdir/config.yaml`` with ``--configfile`` (else the Snakefile's own config).
     """
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
-        "--cores",
-        "2",
-        *args,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, check=False)
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile")]
+    command += ["--directory", str(workdir)]
+    if configfile:
+        command += ["--configfile", str(workdir / "config.yaml")]
+    return [*command, "--cores", str(cores), *args]
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the workflow on ``workdir`` with its own ``config.yaml`` (see
+    :func:`snakemake_command`); the finished process."""
+    return subprocess.run(
+        snakemake_command(workdir, *args), capture_output=True, text=True, check=False
+    )
 
 
 def planned_jobs(workdir: Path) -> dict[str, int]:
