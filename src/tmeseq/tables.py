@@ -26,3 +26,13 @@ def write_tsv(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
     partial = path.with_name(f".{path.name}.partial")
     table.to_csv(partial, sep="\t", index=index, na_rep="NA", lineterminator="\n")
     partial.replace(path)
+
+
+def write_text(text: str, path: str | Path) -> None:
+    """Write ``text`` (UTF-8) atomically: to a temporary name in the same folder, then renamed,
+    so an interrupted run never leaves a half-written file that looks complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)

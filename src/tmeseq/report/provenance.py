@@ -17,6 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from tmeseq.tables import write_text
+
 #: The installed distributions whose versions a report records, in this order.
 PACKAGES = (
     "tmeseq",
@@ -127,8 +129,4 @@ def to_json(data: Mapping[str, Any]) -> str:
 
 def write_json(data: Mapping[str, Any], path: str | Path) -> None:
     """Write :func:`to_json` of ``data`` to ``path`` (UTF-8), through a temporary name."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(to_json(data), encoding="utf-8")
-    partial.replace(path)
+    write_text(to_json(data), path)

@@ -14,6 +14,7 @@ from tmeseq.report.page import Assets, page_context, run_facts
 from tmeseq.report.provenance import provenance, sha256_file, software_versions, write_json
 from tmeseq.report.render import build_time, render
 from tmeseq.settings import Settings
+from tmeseq.tables import write_text
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def run(
         assets=assets,
         generated=build_time(),
     )
-    _write_text(render(assets.template, context), html_path)
+    write_text(render(assets.template, context), html_path)
     outputs_with_report = {**record["outputs"], html_path.as_posix(): sha256_file(html_path)}
     write_json(
         {**record, "outputs": dict(sorted(outputs_with_report.items()))}, outputs["provenance"]
@@ -75,11 +76,3 @@ def run(
         len(tree.contrasts),
         time.perf_counter() - started,
     )
-
-
-def _write_text(text: str, path: Path) -> None:
-    """Write ``text`` (UTF-8) through a temporary name, so no half-written file is left."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
