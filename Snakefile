@@ -24,6 +24,21 @@ include: "workflow/rules/gsea.smk"
 include: "workflow/rules/report.smk"
 
 
+# Imported here: common.smk has checked that tmeseq is installed.
+from tmeseq.resource_errors import report_memory_failures
+from tmeseq.snakemake_report import protect_snakemake_report
+
+# `snakemake --report` writes paths and job parameters into <script> blocks of its page:
+# make them safe for names that hold markup (tmeseq.snakemake_report).
+protect_snakemake_report()
+
+
+# A job stopped for memory (SIGKILL, SLURM OUT_OF_MEMORY) cannot say so itself: name the
+# resource to raise and how, from Snakemake's log.
+onerror:
+    report_memory_failures(log)
+
+
 rule all:
     default_target: True
     input:

@@ -54,5 +54,7 @@ def awkward_cohort(tmp_path: Path) -> Path:
     counts.to_csv(tmp_path / "counts.tsv", sep="\t")
     sheet = pd.DataFrame({"sample": samples, "arm": arms})
     sheet.to_csv(tmp_path / "samples.tsv", sep="\t", index=False)
-    write_config(tmp_path / "config.yaml")
+    write_config(
+        tmp_path / "config.yaml", scores={"allow_empty": True}, gsea={"allow_empty": True}
+    )
     return tmp_path

@@ -2,11 +2,16 @@
 
 Three steps, each a public function:
 
-* :func:`strip_version` removes Ensembl version suffixes so that ``ENSG00000141510.17`` in the
-  counts matches ``ENSG00000141510`` in an annotation (and vice versa).
-* :func:`read_annotation` reads a gene ID -> symbol table (TSV/CSV, plain or gzipped) or a GTF.
+* :func:`strip_version` (from :mod:`tmeseq.idmap`) removes Ensembl version suffixes so that
+  ``ENSG00000141510.17`` in the counts matches ``ENSG00000141510`` in an annotation (and vice
+  versa).
+* :func:`read_annotation` reads a gene ID -> symbol table (TSV/CSV, plain or gzipped) or a GTF,
+  with biotypes when it has them and, for a GTF, each gene's exon-union length.
 * :func:`annotate` builds the ``var`` table of the count matrix: the counts' own gene IDs plus a
-  unique symbol per gene, and an :class:`AnnotationReport` saying how well that went.
+  unique symbol per gene (and the biotype when the annotation has one), and an
+  :class:`AnnotationReport` saying how well that went.
+
+Without an annotation file the import takes the bundled tables of :mod:`tmeseq.idmap`.
 """
 
 from __future__ import annotations
@@ -14,15 +19,29 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
 from tmeseq.errors import InputError
+from tmeseq.idmap import detect_id_type, strip_version
+
+__all__ = [
+    "BIOTYPE_COLUMNS",
+    "MISSING_VALUES",
+    "SYMBOL_COLUMNS",
+    "AnnotationReport",
+    "annotate",
+    "exon_union_length",
+    "read_annotation",
+    "strip_version",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +58,10 @@ SYMBOL_COLUMNS: tuple[str, ...] = (
     "gene name",
 )
 
+#: Biotype column names looked for in an annotation table (compared like
+#: :data:`SYMBOL_COLUMNS`); GTFs give ``gene_type`` (GENCODE) or ``gene_biotype`` (Ensembl).
+BIOTYPE_COLUMNS: tuple[str, ...] = ("biotype", "gene_biotype", "gene_type", "gene type")
+
 #: Cell values read as "no value" in annotation tables (besides empty cells).
 MISSING_VALUES: tuple[str, ...] = ("NA", "N/A", "NaN", "nan", "null", "NULL", "None", "-")
 
@@ -48,19 +71,9 @@ LOW_COVERAGE = 0.5
 #: How many renamed genes :class:`AnnotationReport` keeps as examples.
 N_EXAMPLES = 5
 
-_ENSEMBL_VERSIONED = re.compile(r"^(ENS[A-Z]*\d{11})\.\d+(_PAR_Y)?$")
 _GTF_GENE_ID = re.compile(r'(?:^|;)\s*gene_id\s+"([^"]*)"')
 _GTF_GENE_NAME = re.compile(r'(?:^|;)\s*gene_name\s+"([^"]*)"')
-_ID_TYPES: tuple[tuple[str, str], ...] = (
-    ("Ensembl", r"^ENS[A-Z]*\d{11}"),
-    ("Entrez", r"^\d+$"),
-    ("FlyBase", r"^FBgn\d+"),
-    ("WormBase", r"^WBGene\d+"),
-    ("RefSeq", r"^[NX][MR]_\d+"),
-    ("MGI", r"^MGI:\d+"),
-    ("HGNC", r"^HGNC:\d+"),
-)
-_OTHER_ID_TYPE = "non-standard (gene symbols or custom names)"
+_GTF_BIOTYPE = re.compile(r'(?:^|;)\s*gene_(?:bio)?type\s+"([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -122,51 +135,6 @@ class AnnotationReport:
         return text
 
 
-def strip_version(gene_ids: pd.Index) -> pd.Index:
-    """Remove Ensembl version suffixes from gene IDs.
-
-    ``ENSG00000141510.17`` becomes ``ENSG00000141510`` (any species prefix: ``ENSMUSG``,
-    ``ENSDARG``, ...). A GENCODE pseudo-autosomal suffix is kept so that the Y copy stays
-    distinct: ``ENSG00000182378.14_PAR_Y`` becomes ``ENSG00000182378_PAR_Y``. Anything else is
-    left untouched, including non-Ensembl IDs that contain dots (``AC008770.3``, ``Y74C9A.3``).
-
-    Parameters
-    ----------
-    gene_ids : pandas.Index
-        Gene IDs; non-string values (e.g. integer Entrez IDs) are converted to strings.
-
-    Returns
-    -------
-    pandas.Index
-        The IDs as strings, without version, same order and name.
-    """
-    as_str = pd.Index(gene_ids.astype(str), name=gene_ids.name)
-    stripped = as_str.str.replace(_ENSEMBL_VERSIONED, r"\1\2", regex=True)
-    return pd.Index(stripped, dtype=object, name=gene_ids.name)
-
-
-def guess_id_type(gene_ids: pd.Index) -> str:
-    """Guess which kind of gene IDs an index holds, by majority.
-
-    Parameters
-    ----------
-    gene_ids : pandas.Index
-        Gene IDs.
-
-    Returns
-    -------
-    str
-        ``"Ensembl"``, ``"Entrez"``, ``"FlyBase"``, ``"WormBase"``, ``"RefSeq"``, ``"MGI"``,
-        ``"HGNC"``, or a description of anything else (e.g. gene symbols).
-    """
-    ids = pd.Series(gene_ids.astype(str))
-    if ids.empty:
-        return _OTHER_ID_TYPE
-    shares = {name: ids.str.match(pattern).mean() for name, pattern in _ID_TYPES}
-    best = max(shares, key=lambda name: shares[name])
-    return best if shares[best] >= 0.5 else _OTHER_ID_TYPE
-
-
 # ---------------------------------------------------------------------------------------------
 # reading annotation files
 # ---------------------------------------------------------------------------------------------
@@ -180,18 +148,23 @@ def read_annotation(path: str | Path) -> pd.DataFrame:
     * **GTF** when the first non-comment line has 9 tab-separated fields and its attributes carry
       ``gene_id "..."``. The symbol is the ``gene_name`` of the gene's ``gene`` line; a gene
       without a ``gene`` line (or whose ``gene`` line lacks ``gene_name``) takes the first
-      ``gene_name`` found on any other line with its ``gene_id``.
+      ``gene_name`` found on any other line with its ``gene_id``. The biotype is
+      ``gene_type`` (GENCODE) or ``gene_biotype`` (Ensembl), by the same rule. The length is
+      the gene's exon-union length (:func:`exon_union_length`: the ``exon`` lines of all its
+      transcripts, overlaps counted once).
     * **Table** otherwise: delimiter sniffed from the header line (tab, then comma, then
       semicolon); the first column is the gene ID whatever its name. The symbol column is the
       first of :data:`SYMBOL_COLUMNS` (``symbol``, ``gene_name``, ``gene_symbol``,
       ``external_gene_name``, ``hgnc_symbol``, ``mgi_symbol``, ``gene name``) present, compared
       case-insensitively (``SYMBOL``, ``Symbol``, ``Gene_Name`` all match); if two columns
-      match the same name, the leftmost wins. Empty cells and :data:`MISSING_VALUES` (``NA``
-      ...) are missing. The header is the first non-blank line, even if it starts with ``#``
-      (the ``#`` is ignored when matching column names); tables take no comment lines.
+      match the same name, the leftmost wins. A biotype column is found the same way among
+      :data:`BIOTYPE_COLUMNS`. Empty cells and :data:`MISSING_VALUES` (``NA`` ...) are
+      missing. The header is the first non-blank line, even if it starts with ``#`` (the
+      ``#`` is ignored when matching column names); tables take no comment lines.
 
-    Gene IDs are version-stripped (:func:`strip_version`). When an ID occurs more than once, the
-    first non-missing symbol in file order is kept (missing if it never has one).
+    Gene IDs are version-stripped (:func:`strip_version`). An ID may occur more than once: the
+    first non-missing symbol (and biotype) in file order is kept. In a table, two rows giving
+    one ID two different symbols are an error.
 
     Parameters
     ----------
@@ -202,15 +175,31 @@ def read_annotation(path: str | Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by unique gene ID (index name ``"gene_id"``, strings, in order of first
-        appearance) with one column ``"symbol"`` (strings, NaN where missing).
+        appearance) with a column ``"symbol"`` (strings, NaN where missing), a column
+        ``"biotype"`` (strings, NaN where missing) when the file has biotypes, and for a GTF
+        with exon lines a column ``"length"`` (float64 base pairs, NaN for genes without
+        exons).
 
     Raises
     ------
     InputError
-        If the file is missing or empty, is a GFF3, a table lacks a gene ID or symbol column, or
-        a GTF has no ``gene_name`` attribute.
+        If the file is missing or empty, is a GFF3, a table lacks a gene ID or symbol column,
+        a table gives one gene ID two symbols, or a GTF has no ``gene_name`` attribute.
     """
     path = Path(path)
+    try:
+        return _read_annotation(path)
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error, pd.errors.ParserError) as error:
+        raise InputError(
+            f"the annotation cannot be read ({type(error).__name__}: "
+            f"{getattr(error, 'strerror', None) or error})",
+            file=path,
+            fix="give a readable UTF-8 table (gene ID column, then a symbol column; TSV/CSV, "
+            "gzip ok) or a GTF, readable by the user running snakemake",
+        ) from error
+
+
+def _read_annotation(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(
             "annotation file not found",
@@ -235,7 +224,35 @@ def read_annotation(path: str | Path) -> pd.DataFrame:
             fix="give a GTF (e.g. convert with `gffread in.gff3 -T -o out.gtf`) or a table "
             "with a gene ID column then a 'symbol' column",
         )
-    return _read_table(path, header=_first_line(path, skip_comments=False) or first)
+    return _read_table(path)
+
+
+def exon_union_length(exons: list[tuple[str, int, int]]) -> int:
+    """Base pairs covered by a gene's exons, each position counted once.
+
+    Parameters
+    ----------
+    exons : list of (str, int, int)
+        ``(chromosome, start, end)`` of every exon of every transcript of the gene, 1-based
+        and inclusive as in a GTF.
+
+    Returns
+    -------
+    int
+        The length of the union of the exons (overlapping exons merged, per chromosome).
+    """
+    total = 0
+    current: tuple[str, int, int] | None = None
+    for chrom, start, end in sorted(exons):
+        if current is not None and chrom == current[0] and start <= current[2] + 1:
+            current = (chrom, current[1], max(current[2], end))
+            continue
+        if current is not None:
+            total += current[2] - current[1] + 1
+        current = (chrom, start, end)
+    if current is not None:
+        total += current[2] - current[1] + 1
+    return total
 
 
 @contextmanager
@@ -253,20 +270,36 @@ def _is_gzip(path: Path) -> bool:
 
 def _first_line(path: Path, skip_comments: bool) -> str | None:
     """The first non-blank line (not starting with ``#`` if ``skip_comments``), or None."""
+    found = _first_line_and_number(path, skip_comments)
+    return found[0] if found else None
+
+
+def _first_line_and_number(path: Path, skip_comments: bool) -> tuple[str, int] | None:
+    """The first non-blank line (see :func:`_first_line`) and its 1-based line number."""
     with _open_text(path) as handle:
-        for line in handle:
+        for number, line in enumerate(handle, start=1):
             if line.strip() and not (skip_comments and line.startswith("#")):
-                return line
+                return line, number
     return None
 
 
-def _collapse(ids: pd.Series, symbols: pd.Series) -> pd.DataFrame:
-    """One row per version-stripped ID (missing/blank IDs dropped), first non-missing symbol."""
-    keep = ids.notna().to_numpy() & (ids.astype(str).str.strip() != "").to_numpy()
+def _valid_ids(ids: pd.Series) -> np.ndarray:
+    """Mask of the non-missing, non-blank IDs."""
+    return ids.notna().to_numpy() & (ids.astype(str).str.strip() != "").to_numpy()
+
+
+def _collapse(ids: pd.Series, columns: dict[str, pd.Series]) -> pd.DataFrame:
+    """One row per version-stripped ID (missing/blank IDs dropped), first non-missing values."""
+    keep = _valid_ids(ids)
     keys = strip_version(pd.Index(ids[keep].astype(str).str.strip()))
-    frame = pd.DataFrame({"gene_id": keys, "symbol": _clean_symbols(symbols[keep]).to_numpy()})
-    collapsed = frame.groupby("gene_id", sort=False)[["symbol"]].first()
-    collapsed["symbol"] = collapsed["symbol"].astype(object)
+    frame = pd.DataFrame(
+        {name: values[keep].to_numpy() for name, values in columns.items()},
+        index=pd.Index(keys, dtype=object, name="gene_id"),
+    )
+    collapsed = frame.groupby(level=0, sort=False).first()
+    for name in columns:
+        if name != "length":
+            collapsed[name] = collapsed[name].astype(object)
     collapsed.index = pd.Index(collapsed.index, dtype=object, name="gene_id")
     return collapsed
 
@@ -278,22 +311,26 @@ def _sniff_delimiter(header: str) -> str:
     return "\t"
 
 
-def _find_symbol_column(columns: list[str]) -> str | None:
-    """The symbol column among ``columns`` (the ID column excluded), by :data:`SYMBOL_COLUMNS`."""
+def _find_column(columns: list[str], wanted_names: tuple[str, ...]) -> str | None:
+    """The first of ``wanted_names`` among ``columns`` (case-insensitive, ``#`` ignored)."""
     lowered = [c.strip().lstrip("#").strip().lower() for c in columns]
-    for wanted in SYMBOL_COLUMNS:
+    for wanted in wanted_names:
         if wanted in lowered:
             return columns[lowered.index(wanted)]
     return None
 
 
-def _read_table(path: Path, header: str) -> pd.DataFrame:
+def _read_table(path: Path) -> pd.DataFrame:
+    found = _first_line_and_number(path, skip_comments=False)
+    header, header_line = found if found else ("", 1)
     table = pd.read_csv(
         path,
         sep=_sniff_delimiter(header),
         dtype=str,
         keep_default_na=False,
         na_values=list(MISSING_VALUES),
+        skiprows=header_line - 1,
+        skip_blank_lines=False,
         compression="gzip" if _is_gzip(path) else None,
     )
     columns = [str(c) for c in table.columns]
@@ -308,7 +345,7 @@ def _read_table(path: Path, header: str) -> pd.DataFrame:
             fix="put the gene IDs (as in the counts) in the first column and the symbols in a "
             f"column named 'symbol' (accepted names: {accepted}), tab- or comma-separated",
         )
-    symbol_column = _find_symbol_column(columns[1:])
+    symbol_column = _find_column(columns[1:], SYMBOL_COLUMNS)
     if symbol_column is None:
         raise InputError(
             f"no gene symbol column in the annotation table (columns: {shown})",
@@ -317,39 +354,111 @@ def _read_table(path: Path, header: str) -> pd.DataFrame:
             fix=f"name the symbol column 'symbol' (accepted names, any case: {accepted}); the "
             "first column must hold the gene IDs used in the counts",
         )
-    return _collapse(table.iloc[:, 0], table[symbol_column])
+    ids, symbols = table.iloc[:, 0], _clean_symbols(table[symbol_column])
+    _check_conflicts(path, ids, symbols, first_data_line=header_line + 1)
+    values = {"symbol": symbols}
+    biotype_column = _find_column(columns[1:], BIOTYPE_COLUMNS)
+    if biotype_column is not None:
+        values["biotype"] = _clean_symbols(table[biotype_column])
+    return _collapse(ids, values)
 
 
-def _scan_gtf(lines: Iterator[str]) -> tuple[list[str], dict[str, str], dict[str, str]]:
-    """Gene IDs in order of appearance, names from ``gene`` lines, first names from any line."""
-    from_gene_lines: dict[str, str] = {}
-    from_any_line: dict[str, str] = {}
-    order: dict[str, None] = {}
-    for line in lines:
-        if line.startswith("#"):
-            continue
-        fields = line.rstrip("\r\n").split("\t", 8)
-        found = _GTF_GENE_ID.search(fields[8]) if len(fields) == 9 else None
+def _check_conflicts(path: Path, ids: pd.Series, symbols: pd.Series, first_data_line: int) -> None:
+    """Raise when two rows give one (version-stripped) gene ID two different symbols."""
+    keep = _valid_ids(ids) & symbols.notna().to_numpy()
+    rows = pd.DataFrame(
+        {
+            "key": strip_version(pd.Index(ids[keep].astype(str).str.strip())),
+            "raw": ids[keep].astype(str).str.strip().to_numpy(),
+            "symbol": symbols[keep].to_numpy(),
+            "line": np.flatnonzero(keep) + first_data_line,
+        }
+    )
+    first = rows.drop_duplicates("key").set_index("key")
+    differing = rows[rows["symbol"].to_numpy() != first.loc[rows["key"], "symbol"].to_numpy()]
+    if differing.empty:
+        return
+    clash = differing.iloc[0]
+    earlier = first.loc[clash["key"]]
+    ids_shown = (
+        f"'{clash['key']}'"
+        if earlier["raw"] == clash["raw"]
+        else f"'{clash['key']}' ('{earlier['raw']}' and '{clash['raw']}' without version)"
+    )
+    n_ids = differing["key"].nunique()
+    raise InputError(
+        f"gene ID {ids_shown} has two different symbols: '{earlier['symbol']}' on line "
+        f"{earlier['line']} and '{clash['symbol']}' on line {clash['line']} ({n_ids} gene "
+        f"ID(s) with conflicting symbols in all)",
+        file=path,
+        where=f"lines {earlier['line']} and {clash['line']}",
+        fix="keep one symbol per gene ID: delete or correct the wrong row (rows repeating the "
+        "same ID and symbol are fine)",
+    )
+
+
+class _GtfGenes:
+    """What a GTF says about each gene: order, names, biotypes and exons."""
+
+    def __init__(self) -> None:
+        self.order: dict[str, None] = {}
+        self.gene_line: dict[str, dict[str, str]] = {"symbol": {}, "biotype": {}}
+        self.any_line: dict[str, dict[str, str]] = {"symbol": {}, "biotype": {}}
+        self.exons: dict[str, list[tuple[str, int, int]]] = {}
+
+    def add(self, fields: list[str]) -> None:
+        """Take one 9-field GTF line into account."""
+        found = _GTF_GENE_ID.search(fields[8])
         if found is None:
-            continue
+            return
         gene_id = found.group(1)
-        order.setdefault(gene_id, None)
+        self.order.setdefault(gene_id, None)
+        if fields[2] == "exon":
+            self._add_exon(gene_id, fields)
         is_gene = fields[2] == "gene"
-        if not is_gene and gene_id in from_any_line:
-            continue  # already named; skip the costly attribute search
-        name = _GTF_GENE_NAME.search(fields[8])
-        if name is None or not name.group(1).strip():
-            continue
-        if is_gene:
-            from_gene_lines.setdefault(gene_id, name.group(1))
-        from_any_line.setdefault(gene_id, name.group(1))
-    return list(order), from_gene_lines, from_any_line
+        for key, pattern in (("symbol", _GTF_GENE_NAME), ("biotype", _GTF_BIOTYPE)):
+            if not is_gene and gene_id in self.any_line[key]:
+                continue  # already known; skip the costly attribute search
+            value = pattern.search(fields[8])
+            if value is None or not value.group(1).strip():
+                continue
+            if is_gene:
+                self.gene_line[key].setdefault(gene_id, value.group(1))
+            self.any_line[key].setdefault(gene_id, value.group(1))
+
+    def _add_exon(self, gene_id: str, fields: list[str]) -> None:
+        try:
+            exon = (fields[0], int(fields[3]), int(fields[4]))
+        except ValueError:
+            return
+        self.exons.setdefault(gene_id, []).append(exon)
+
+    def values(self, key: str) -> pd.Series:
+        """Per gene in order: the ``gene`` line's value, else the first line's, else None."""
+        genes, anywhere = self.gene_line[key], self.any_line[key]
+        return pd.Series([genes.get(g, anywhere.get(g)) for g in self.order], dtype=object)
+
+    def lengths(self) -> pd.Series:
+        """Per gene in order: the exon-union length, NaN without exons."""
+        return pd.Series(
+            [
+                float(exon_union_length(self.exons[g])) if g in self.exons else np.nan
+                for g in self.order
+            ],
+            dtype=np.float64,
+        )
 
 
 def _read_gtf(path: Path) -> pd.DataFrame:
+    genes = _GtfGenes()
     with _open_text(path) as handle:
-        order, from_gene_lines, from_any_line = _scan_gtf(iter(handle))
-    if not from_any_line:
+        for line in handle:
+            if line.startswith("#"):
+                continue
+            fields = line.rstrip("\r\n").split("\t", 8)
+            if len(fields) == 9:
+                genes.add(fields)
+    if not genes.any_line["symbol"]:
         raise InputError(
             "the GTF has no gene_name attribute, so it gives no gene symbols",
             file=path,
@@ -357,9 +466,12 @@ def _read_gtf(path: Path) -> pd.DataFrame:
             fix="use a GTF with gene_name attributes (Ensembl or GENCODE GTFs have them), or a "
             "table with a gene ID column then a 'symbol' column",
         )
-    ids = pd.Series(order, dtype=object)
-    symbols = ids.map(lambda g: from_gene_lines.get(g, from_any_line.get(g)))
-    return _collapse(ids, symbols)
+    values = {"symbol": _clean_symbols(genes.values("symbol"))}
+    if genes.any_line["biotype"]:
+        values["biotype"] = _clean_symbols(genes.values("biotype"))
+    if genes.exons:
+        values["length"] = genes.lengths()
+    return _collapse(pd.Series(list(genes.order), dtype=object), values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,6 +485,8 @@ def annotate(
     annotation: pd.DataFrame | None,
     symbols: pd.Series | None = None,
     source: str | None = None,
+    *,
+    counts_first: bool = False,
 ) -> tuple[pd.DataFrame, AnnotationReport]:
     """Give every gene of a count matrix a unique symbol.
 
@@ -381,6 +495,13 @@ def annotate(
     1. ``annotation`` (from :func:`read_annotation`), matched on ``strip_version(gene_ids)``;
     2. ``symbols`` carried by the counts file itself, for genes the annotation does not name;
     3. the gene ID itself, for genes with no symbol from either.
+
+    With ``counts_first`` the first two swap: the counts file's own symbols win and the
+    annotation fills the gaps (the import does so with a bundled table, which is less specific
+    to the data than the file's own annotation).
+
+    When ``annotation`` has a ``"biotype"`` column, ``var`` gets one too (NaN for genes the
+    annotation does not type).
 
     Duplicated symbols are made unique by a deterministic rule: among the genes sharing a
     symbol, the one with the largest total count keeps the plain symbol (ties: the smallest gene
@@ -404,12 +525,15 @@ def annotate(
         Symbols from the counts file, indexed by ``gene_ids``; missing values allowed.
     source : str, optional
         Where the annotation came from (e.g. its path), used in messages.
+    counts_first : bool
+        Prefer the counts file's symbols to the annotation's.
 
     Returns
     -------
     var : pandas.DataFrame
         Index: ``gene_ids`` as strings (unnamed), same order; columns ``gene_id`` (the same
-        strings) and ``symbol`` (unique, never missing).
+        strings), ``symbol`` (unique, never missing) and, when the annotation has biotypes,
+        ``biotype`` (strings, NaN where unknown).
     report : AnnotationReport
         Counts of what happened.
 
@@ -423,9 +547,12 @@ def annotate(
     ids = pd.Index(gene_ids.astype(str), dtype=object)
     _check_unique(ids)
     totals = _align(counts_total, ids, "counts_total")
-    from_annotation = _lookup(annotation, ids)
-    from_counts = _align(symbols, ids, "symbols", allow_missing=True)
-    from_counts = _clean_symbols(from_counts).where(from_annotation.isna())
+    known = _lookup(annotation, ids, "symbol")
+    own = _clean_symbols(_align(symbols, ids, "symbols", allow_missing=True))
+    if counts_first:
+        from_counts, from_annotation = own, known.where(own.isna())
+    else:
+        from_annotation, from_counts = known, own.where(known.isna())
     found = from_annotation.where(from_annotation.notna(), from_counts)
     plain = found.where(found.notna(), pd.Series(ids, index=ids))
     unique, renamed = _make_unique(plain, totals)
@@ -442,8 +569,10 @@ def annotate(
     )
     logger.info("Gene annotation: %s", report.summary())
     if annotation is not None:
-        _warn_if_low_coverage(report, ids, annotation)
+        _warn_if_low_coverage(report, int(known.notna().sum()), ids, annotation)
     var = pd.DataFrame({"gene_id": ids.to_numpy(), "symbol": unique.to_numpy()}, index=ids)
+    if annotation is not None and "biotype" in annotation.columns:
+        var["biotype"] = _lookup(annotation, ids, "biotype").to_numpy()
     return var, report
 
 
@@ -478,13 +607,13 @@ def _clean_symbols(values: pd.Series) -> pd.Series:
     return stripped.where(stripped.map(bool), float("nan")).astype(object)
 
 
-def _lookup(annotation: pd.DataFrame | None, ids: pd.Index) -> pd.Series:
-    """Annotation symbols for ``ids`` (by version-stripped ID), NaN where there is none."""
+def _lookup(annotation: pd.DataFrame | None, ids: pd.Index, column: str) -> pd.Series:
+    """Annotation ``column`` for ``ids`` (by version-stripped ID), NaN where there is none."""
     if annotation is None:
         return pd.Series(float("nan"), index=ids, dtype=object)
-    if "symbol" not in annotation.columns:
-        raise ValueError("annotation must have a 'symbol' column (see read_annotation)")
-    table = pd.Series(annotation["symbol"].to_numpy(), index=strip_version(annotation.index))
+    if column not in annotation.columns:
+        raise ValueError(f"annotation must have a {column!r} column (see read_annotation)")
+    table = pd.Series(annotation[column].to_numpy(), index=strip_version(annotation.index))
     table = _clean_symbols(table[~table.index.duplicated()])
     found = table.reindex(strip_version(ids))
     return pd.Series(found.to_numpy(), index=ids, dtype=object)
@@ -513,30 +642,30 @@ def _losers(symbols: pd.Series, totals: pd.Series) -> pd.Series:
 
 
 def _warn_if_low_coverage(
-    report: AnnotationReport, ids: pd.Index, annotation: pd.DataFrame
+    report: AnnotationReport, n_known: int, ids: pd.Index, annotation: pd.DataFrame
 ) -> None:
-    """WARNING when the annotation named under :data:`LOW_COVERAGE` of the genes, with a cause."""
-    if report.n_genes == 0 or report.n_from_annotation >= LOW_COVERAGE * report.n_genes:
+    """WARNING when the annotation names under :data:`LOW_COVERAGE` of the genes, with a cause."""
+    if report.n_genes == 0 or n_known >= LOW_COVERAGE * report.n_genes:
         return
-    counts_type = guess_id_type(ids)
-    annotation_type = guess_id_type(annotation.index)
+    counts_type = detect_id_type(ids)
+    annotation_type = detect_id_type(annotation.index)
     example = repr(annotation.index[0]) if len(annotation) else "none: it is empty"
-    share = report.n_from_annotation / report.n_genes
+    share = n_known / report.n_genes
     origin = f"annotation {report.source}" if report.source else "the annotation"
-    if counts_type != annotation_type:
+    if counts_type.kind != annotation_type.kind:
         cause = (
-            f"the counts seem to use {counts_type} IDs (e.g. {ids[0]!r}) but {origin} "
-            f"uses {annotation_type} IDs (e.g. {example} in its first column); give "
-            f"an annotation whose first column holds {counts_type} IDs"
+            f"the counts seem to use {counts_type.label} (e.g. {ids[0]!r}) but {origin} "
+            f"uses {annotation_type.label} (e.g. {example} in its first column); give "
+            f"an annotation whose first column holds {counts_type.label}"
         )
     else:
         cause = (
-            f"both the counts and {origin} seem to use {counts_type} IDs; check that they are "
-            "for the same species and a compatible release"
+            f"both the counts and {origin} seem to use {counts_type.label}; check that they "
+            "are for the same species and a compatible release"
         )
     logger.warning(
         "Only %d of %d genes (%.1f%%) got a symbol from %s: %s.",
-        report.n_from_annotation,
+        n_known,
         report.n_genes,
         100 * share,
         origin,

@@ -18,7 +18,7 @@ from formulaic import Formula, model_matrix
 from formulaic.errors import FormulaicError
 
 from tmeseq.errors import InputError, did_you_mean
-from tmeseq.samplesheet import covariates
+from tmeseq.samplesheet import COUNT_COLUMN, covariates, is_numeric, row_line
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -80,12 +80,21 @@ def check_design(
     Raises
     ------
     InputError
-        If the formula refers to missing or badly named columns, a design column has missing
-        values, a factor has a single level, or the design is not of full rank (the confounded
-        terms are named).
+        If the formula refers to missing or badly named columns (or to ``count_column``), a
+        design column has missing values, a mostly numeric column holds text, a factor has a
+        single level or a one-sample level that differs from another only in case, or the
+        design is not of full rank (the confounded terms are named).
     """
     variables = design_variables(design, config_file)
     _check_columns_exist(sheet, variables, design, sheet_file, config_file)
+    if COUNT_COLUMN in variables:
+        raise InputError(
+            f"the design '{design}' uses `{COUNT_COLUMN}`, which names each sample's column in "
+            "the count file and is not a covariate",
+            file=config_file,
+            where="key de.design",
+            fix=f"remove `{COUNT_COLUMN}` from de.design; describe the samples with other columns",
+        )
     for column in categorical:
         if column not in sheet.columns:
             raise InputError(
@@ -96,8 +105,10 @@ def check_design(
                 fix="list only sample-sheet columns, spelled exactly as in its header",
             )
     _check_missing_values(sheet, variables, sheet_file)
+    _check_text_in_numbers(sheet, [v for v in variables if v not in categorical], sheet_file)
     typed = covariates(sheet, categorical, references)
     _check_factor_levels(typed, variables, sheet_file)
+    _check_case_twins(typed, variables, sheet_file)
     matrix = design_matrix(typed, design, config_file)
     check_rank(matrix, f"the design '{design}'", file=config_file)
     return matrix
@@ -130,19 +141,53 @@ def _check_columns_exist(
         )
 
 
+def _rows(sheet: pd.DataFrame, mask: pd.Series | np.ndarray) -> str:
+    """``'s3' (line 4), 's7' (line 8)`` for the rows where ``mask`` is True."""
+    positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+    shown = [f"'{sheet.index[i]}' (line {row_line(int(i))})" for i in positions[:10]]
+    more = len(positions) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
 def _check_missing_values(
     sheet: pd.DataFrame, variables: Sequence[str], sheet_file: str | Path | None
 ) -> None:
     for column in variables:
-        empty = sheet.index[sheet[column].isna()].tolist()
-        if empty:
+        empty = sheet[column].isna()
+        if empty.any():
             raise InputError(
-                f"column '{column}' is used in the design but is empty for sample(s) "
-                f"{_names(empty)}",
+                f"column '{column}' is used in the design but is empty (or NA) for sample(s) "
+                f"{_rows(sheet, empty)}",
                 file=sheet_file,
                 where=f"column `{column}`",
-                fix="fill in a value for every sample, or remove those samples from the sheet",
+                fix="fill in a value for every sample, or remove those samples from the sheet "
+                "(DESeq2 cannot fit a sample with a missing covariate)",
             )
+
+
+def _check_text_in_numbers(
+    sheet: pd.DataFrame, variables: Sequence[str], sheet_file: str | Path | None
+) -> None:
+    """A column that is numbers but for a few text cells would silently become a factor with
+    one level per value (and a design with more coefficients than samples): name the cells."""
+    for column in variables:
+        values = sheet[column].dropna().astype(str)
+        numbers = pd.to_numeric(values, errors="coerce")
+        text = numbers.isna()
+        if values.empty or not text.any() or text.sum() * 2 >= len(values):
+            continue
+        mask = sheet[column].astype(str).isin(set(values[text])) & sheet[column].notna()
+        first = values[text].iloc[0]
+        raise InputError(
+            f"column '{column}' holds numbers except for {_rows(sheet, mask)} "
+            f"(value '{first}'), so the whole column would be read as {values.nunique()} "
+            "categories instead of a number",
+            file=sheet_file,
+            where=f"column `{column}`",
+            fix=f"correct the cell(s) to a number (e.g. '10', not '{first}'); or, if '{column}' "
+            "is really categorical (e.g. batch or cage codes), list it in de.categorical so "
+            "that every value is a level",
+        )
 
 
 def _check_factor_levels(
@@ -157,6 +202,38 @@ def _check_factor_levels(
                 where=f"column `{column}`",
                 fix=f"remove '{column}' from de.design, or check the sample sheet",
             )
+
+
+def _check_case_twins(
+    typed: pd.DataFrame, variables: Sequence[str], sheet_file: str | Path | None
+) -> None:
+    """A level of one sample that equals another level but for case or spacing ('Ctrl' among
+    'ctrl') is almost always a typo, and would add a coefficient with no replicate."""
+    for column in variables:
+        values = typed[column]
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            continue
+        sizes = values.value_counts()
+        for level, size in sizes.items():
+            twins = [
+                str(other)
+                for other in sizes.index
+                if other != level and _folded(str(other)) == _folded(str(level))
+            ]
+            if size == 1 and twins:
+                raise InputError(
+                    f"level '{level}' of column '{column}' has a single sample "
+                    f"({_rows(typed, values == level)}) and differs from level '{twins[0]}' "
+                    "only in case or spacing",
+                    file=sheet_file,
+                    where=f"column `{column}`",
+                    fix=f"did you mean '{twins[0]}'? Write the level exactly as in the other rows "
+                    "(spelling and case matter)",
+                )
+
+
+def _folded(level: str) -> str:
+    return "".join(level.split()).casefold()
 
 
 def design_matrix(
@@ -391,6 +468,73 @@ def _check_levels(
             fix="compare two different levels, e.g. the treatment (test) against the control "
             "(reference)",
         )
+    for role in ("test", "reference"):
+        level = str(contrast[role])
+        members = sheet[variable] == level
+        if int(members.sum()) < 2:
+            raise InputError(
+                f"{role} level '{level}' of column '{variable}' has a single sample "
+                f"({_rows(sheet, members)}): the comparison has no replicates in that arm, so "
+                "its variance cannot be estimated",
+                file=sheet_file,
+                where=f"column `{variable}`",
+                fix=f"add replicates of '{level}' (at least 2 samples per compared arm), correct "
+                f"a mistyped level in column '{variable}', or drop contrast "
+                f"'{contrast['name']}' ({config_file or 'the config'}, {where})",
+            )
+
+
+def check_reference_levels(
+    sheet: pd.DataFrame,
+    references: Mapping[str, Any],
+    design: str,
+    categorical: Sequence[str] = (),
+    *,
+    sheet_file: str | Path | None = None,
+    config_file: str | Path | None = None,
+) -> None:
+    """Check ``de.reference_levels``: each variable is a factor of the design, each level one
+    of its values.
+
+    Raises
+    ------
+    InputError
+        For a variable not in the design (or continuous) or a level absent from the sheet's
+        column, with "did you mean" and the choices.
+    """
+    variables = design_variables(design, config_file)
+    for variable, level in references.items():
+        where = f"key de.reference_levels.{variable}"
+        if variable not in variables:
+            raise InputError(
+                f"'{variable}' is not a variable of the design '{design}' (its variables: "
+                f"{_names(variables)})",
+                file=config_file,
+                where=where,
+                fix=f"{did_you_mean(str(variable), variables)}name a factor of de.design, "
+                "spelled as in the sample sheet's header",
+            )
+        values = sheet[variable].dropna()
+        if variable not in categorical and is_numeric(values):
+            raise InputError(
+                f"'{variable}' is a continuous covariate (every value is a number), so it has "
+                "no reference level",
+                file=config_file,
+                where=where,
+                fix=f"list '{variable}' in de.categorical to treat its values as levels, or "
+                "remove it from de.reference_levels",
+            )
+        levels = sorted(values.astype(str).unique())
+        if str(level) not in levels:
+            raise InputError(
+                f"reference level '{level}' does not occur in column '{variable}' of the "
+                f"sample sheet {sheet_file or ''}; the levels present are "
+                f"{_names(levels)}".replace("  ", " "),
+                file=config_file,
+                where=where,
+                fix=f"{did_you_mean(str(level), levels)}set it to one of the levels present "
+                "(spelling and case matter; quote it in YAML)",
+            )
 
 
 def _names(items: Sequence[str]) -> str:

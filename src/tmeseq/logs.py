@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tmeseq.errors import InputError
+from tmeseq.resource_errors import memory_error_message
 
 FORMAT = "%(asctime)s [%(levelname)s] %(name)s: %(message)s"
 
@@ -55,11 +56,25 @@ def log_to_file(path: str | Path, level: int = logging.INFO) -> logging.Logger:
 
 
 @contextmanager
-def script_logging(path: str | Path) -> Iterator[logging.Logger]:
-    """Log to ``path`` for the duration of a workflow step; a failure is logged, then raised.
+def script_logging(
+    path: str | Path, *, rule: str | None = None, mem_mb: int | None = None
+) -> Iterator[logging.Logger]:
+    """Log to ``path`` for the duration of a workflow step; a failure is logged, then ends it.
 
     An :class:`~tmeseq.errors.InputError` is logged as its message alone (it is the user's to
-    fix); any other exception with its traceback.
+    fix), and a :class:`MemoryError` as which resource to raise and how
+    (:func:`tmeseq.resource_errors.memory_error_message`); either ends the step with exit
+    status 1 and no traceback, so the message is printed once. Any other exception is logged
+    with its traceback and raised.
+
+    Parameters
+    ----------
+    path : str or Path
+        The rule's log file.
+    rule : str, optional
+        The step's rule, named if it runs out of memory.
+    mem_mb : int, optional
+        The memory the job asked for (its ``mem_mb`` resource), named likewise.
     """
     logger = log_to_file(path)
     start = time.perf_counter()
@@ -67,7 +82,12 @@ def script_logging(path: str | Path) -> Iterator[logging.Logger]:
         yield logger
     except InputError as error:
         logger.error("%s", error.message)
-        raise
+        raise SystemExit(1) from None
+    except MemoryError as error:
+        # drop the frames (and the arrays they hold) before writing the message
+        error.__traceback__ = None
+        logger.error("%s", memory_error_message(rule, mem_mb))
+        raise SystemExit(1) from None
     except Exception:
         logger.exception("step failed")
         raise

@@ -1,9 +1,10 @@
 """Where the bundled resources are: the one module that knows.
 
-The bundled files (MSigDB Hallmark GMTs, the TME signature YAML, the example cohort) live in
-the repository under ``workflow/resources`` (:data:`RESOURCES_DIR`), beside the workflow that
-uses them. Inside a workflow run the rules pass their paths to the steps as inputs, built from
-the workflow's own folder with the names below, so the library never has to look for them.
+The bundled files (MSigDB Hallmark GMTs, the TME signature YAML, the gene ID and ortholog
+tables, the example cohort) live in the repository under ``workflow/resources``
+(:data:`RESOURCES_DIR`), beside the workflow that uses them. Inside a workflow run the rules
+pass their paths to the steps as inputs, built from the workflow's own folder with the names
+below, so the library never has to look for them.
 
 Outside a run (tests, notebooks, the ``tmeseq`` command) :func:`bundled_path` finds them in
 the source tree the package was installed from:
@@ -28,9 +29,12 @@ from urllib.parse import unquote, urlparse
 
 __all__ = [
     "HALLMARK_FILES",
+    "ID_TABLES",
+    "ORTHOLOG_TABLE",
     "RESOURCES_DIR",
     "SIGNATURES_FILE",
     "SOURCE_ENV",
+    "SPECIES_ID_TABLES",
     "bundled_path",
     "source_tree",
 ]
@@ -51,6 +55,25 @@ HALLMARK_FILES: Mapping[str, str] = MappingProxyType(
 
 SIGNATURES_FILE = "signatures/tme_signatures.yaml"
 """The TME signature YAML, relative to :data:`RESOURCES_DIR`."""
+
+ID_TABLES: Mapping[str, str] = MappingProxyType(
+    {
+        "ensembl_human": "annotation/human_ensembl.tsv.gz",
+        "ensembl_mouse": "annotation/mouse_ensembl.tsv.gz",
+        "entrez_human": "annotation/human_entrez.tsv.gz",
+    }
+)
+"""The bundled gene ID -> symbol tables (:mod:`tmeseq.idmap`), relative to
+:data:`RESOURCES_DIR`; built by ``tools/build_id_tables.py``, sources in
+``annotation/SOURCE.md``."""
+
+SPECIES_ID_TABLES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"human": ("ensembl_human", "entrez_human"), "mouse": ("ensembl_mouse",)}
+)
+"""The :data:`ID_TABLES` a run of each species may read (when no annotation is given)."""
+
+ORTHOLOG_TABLE = "annotation/human_mouse_orthologs.tsv.gz"
+"""The bundled human <-> mouse ortholog table, relative to :data:`RESOURCES_DIR`."""
 
 
 def source_tree() -> Path | None:

@@ -3,6 +3,11 @@
 The sheet is read as text (so that sample names such as ``3 mice``, ``T-01`` or ``a.b`` and
 codes such as ``007`` survive unchanged); :func:`covariates` then decides which columns are
 numbers (continuous covariates) and which are categories.
+
+Two columns are not covariates: ``sample`` (the name used everywhere in the results) and the
+optional ``count_column`` (the sample's column in the count file, e.g.
+``day14_immuno_treat2.bam``, so that names in the results can stay readable; an empty cell
+means the column is named like the sample). :func:`count_columns` gives the mapping.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import pandas as pd
 from tmeseq.errors import InputError
 
 SAMPLE_COLUMN = "sample"
+#: Optional column naming each sample's column in the count file.
+COUNT_COLUMN = "count_column"
 
 
 #: Sheets are read as UTF-8; a byte-order mark (Excel's "CSV UTF-8") is dropped.
@@ -75,6 +82,13 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
             skipinitialspace=False,
             encoding=ENCODING,
         )
+    except OSError as error:
+        raise InputError(
+            f"the sample sheet cannot be read ({error.strerror or error})",
+            file=path,
+            fix="make the file readable by the user running snakemake (e.g. chmod a+r), or "
+            "point `samples:` at a readable copy",
+        ) from error
     except UnicodeDecodeError as error:
         raise InputError(
             f"the sample sheet is not UTF-8 text (byte {error.object[error.start]:#04x} at "
@@ -83,20 +97,21 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
             fix="save the sheet as UTF-8 (in Excel: 'CSV UTF-8'; or iconv -f latin1 -t utf-8)",
         ) from error
     sheet.columns = [c.strip() for c in header]
-    sheet = _missing_as_na(sheet)
     _check_columns(sheet, path)
+    sheet = _missing_as_na(sheet)
     sheet[SAMPLE_COLUMN] = sheet[SAMPLE_COLUMN].str.strip()
     _check_sample_names(sheet, path)
     sheet.index = pd.Index(sheet[SAMPLE_COLUMN].tolist(), dtype=str)
+    _check_count_columns(sheet, path)
     return sheet
 
 
 def _missing_as_na(sheet: pd.DataFrame) -> pd.DataFrame:
-    """Covariate cells written as a missing-value word (``NA``, ``N/A``, ``NaN``) are missing,
-    not a level called "NA"; sample names are left as written."""
-    covariates = [c for c in sheet.columns if c != SAMPLE_COLUMN]
-    stripped = sheet[covariates].apply(lambda column: column.str.strip())
-    sheet[covariates] = stripped.mask(stripped.isin(MISSING_WORDS))
+    """Covariate and ``count_column`` cells written as a missing-value word (``NA``, ``N/A``,
+    ``NaN``) are missing, not a level called "NA"; sample names are left as written."""
+    columns = [c for c in sheet.columns if c != SAMPLE_COLUMN]
+    stripped = sheet[columns].apply(lambda column: column.str.strip())
+    sheet[columns] = stripped.mask(stripped.isin(MISSING_WORDS))
     return sheet
 
 
@@ -139,7 +154,7 @@ def _check_columns(sheet: pd.DataFrame, path: Path) -> None:
 
 def _check_sample_names(sheet: pd.DataFrame, path: Path) -> None:
     names = sheet[SAMPLE_COLUMN]
-    empty = [_line(i) for i in range(len(names)) if pd.isna(names.iloc[i]) or not names.iloc[i]]
+    empty = [row_line(i) for i in range(len(names)) if pd.isna(names.iloc[i]) or not names.iloc[i]]
     if empty:
         raise InputError(
             "empty sample name",
@@ -150,7 +165,7 @@ def _check_sample_names(sheet: pd.DataFrame, path: Path) -> None:
     duplicated = names[names.duplicated(keep=False)]
     if not duplicated.empty:
         details = "; ".join(
-            f"'{name}' on lines {', '.join(str(_line(i)) for i in _positions(names, name))}"
+            f"'{name}' on lines {', '.join(str(row_line(i)) for i in _positions(names, name))}"
             for name in dict.fromkeys(duplicated)
         )
         raise InputError(
@@ -161,12 +176,56 @@ def _check_sample_names(sheet: pd.DataFrame, path: Path) -> None:
         )
 
 
+def _check_count_columns(sheet: pd.DataFrame, path: Path) -> None:
+    """Every sample's count column (its ``count_column`` cell, else its name) is its own."""
+    columns = pd.Series(count_columns(sheet))
+    repeated = columns[columns.duplicated(keep=False)]
+    if repeated.empty:
+        return
+    positions = {sample: i for i, sample in enumerate(sheet.index)}
+    details = "; ".join(
+        f"'{column}' for samples "
+        + ", ".join(
+            f"'{s}' (line {row_line(positions[s])})" for s in repeated.index[repeated == column]
+        )
+        for column in dict.fromkeys(repeated)
+    )
+    raise InputError(
+        f"two samples read the same count column: {details}",
+        file=path,
+        where=f"column `{COUNT_COLUMN}`",
+        fix=f"give every sample its own `{COUNT_COLUMN}` (an empty cell means the count "
+        "column is named like the sample)",
+    )
+
+
+def count_columns(sheet: pd.DataFrame) -> dict[str, str]:
+    """Sample -> the name of its column in the count file, in sheet order.
+
+    The ``count_column`` cell when the sheet has that column and the cell is filled, else the
+    sample's own name.
+    """
+    samples = [str(s) for s in sheet.index]
+    if COUNT_COLUMN not in sheet.columns:
+        return {s: s for s in samples}
+    cells = sheet[COUNT_COLUMN].tolist()
+    return {
+        s: s if cell is None or pd.isna(cell) else str(cell)
+        for s, cell in zip(samples, cells, strict=True)
+    }
+
+
+def sample_line(sheet: pd.DataFrame, sample: str) -> int:
+    """File line of ``sample``'s row in a sheet read by :func:`read_sample_sheet`."""
+    return row_line(list(sheet.index).index(sample))
+
+
 def _positions(names: pd.Series, name: str) -> list[int]:
     return [i for i, value in enumerate(names) if value == name]
 
 
-def _line(position: int) -> int:
-    """File line of the row at ``position`` (the header is line 1)."""
+def row_line(position: int) -> int:
+    """File line of the sheet's row at ``position`` (0-based; the header is line 1)."""
     return position + 2
 
 
@@ -192,7 +251,8 @@ def covariates(
     Columns whose values are all numbers become continuous (float) covariates unless listed in
     ``categorical``; every other column is a factor, stored as a pandas Categorical whose
     first category is the reference level: the one given in ``references``, else the first
-    in sorted order (as R and formulaic do).
+    in sorted order (as R and formulaic do). The ``count_column`` column names files, not
+    samples' properties: it is left out.
 
     Parameters
     ----------
@@ -207,11 +267,11 @@ def covariates(
     -------
     pandas.DataFrame
         A copy with numeric columns as float and factor columns as Categorical; the
-        ``sample`` column is left as text.
+        ``sample`` column is left as text and ``count_column`` is dropped.
     """
     references = references or {}
     keep = set(categorical)
-    typed = sheet.copy()
+    typed = sheet.drop(columns=[COUNT_COLUMN], errors="ignore")
     for column in typed.columns:
         if column == SAMPLE_COLUMN:
             continue

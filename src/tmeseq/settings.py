@@ -89,9 +89,16 @@ class Contrast(ParamForm):
         )
 
 
-def reference_levels(contrasts: tuple[Contrast, ...]) -> dict[str, str]:
-    """Reference level of each contrast variable: the ``reference`` of its first contrast."""
-    references: dict[str, str] = {}
+def reference_levels(
+    contrasts: tuple[Contrast, ...], explicit: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Reference level of each factor of the fit.
+
+    ``explicit`` (``de.reference_levels``) wins; any other contrast variable takes the
+    ``reference`` of its first level contrast. A contrast still compares its own ``test`` and
+    ``reference``: this only sets which level the design's coefficients are relative to.
+    """
+    references: dict[str, str] = {str(k): str(v) for k, v in (explicit or {}).items()}
     for contrast in contrasts:
         if contrast.is_levels:
             references.setdefault(str(contrast.variable), str(contrast.reference))
@@ -122,6 +129,9 @@ class DEModelSettings(ParamForm):
         Replace outlier counts and refit (R: ``minReplicatesForReplace`` finite).
     min_replicates : int
         Smallest design cell whose samples can have counts replaced.
+    reference_levels : tuple of (str, str)
+        ``de.reference_levels`` as (variable, level) pairs: the fit's reference level of
+        those factors, before the contrasts' (see :func:`reference_levels`).
     """
 
     design: str
@@ -133,6 +143,7 @@ class DEModelSettings(ParamForm):
     fit_type: FitType
     refit_cooks: bool
     min_replicates: int
+    reference_levels: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.min_replicates < 3:
@@ -144,14 +155,15 @@ class DEModelSettings(ParamForm):
 
     @property
     def references(self) -> dict[str, str]:
-        """Reference level per contrast variable."""
-        return reference_levels(self.contrasts)
+        """Reference level per factor: ``de.reference_levels``, then the contrasts'."""
+        return reference_levels(self.contrasts, dict(self.reference_levels))
 
     @classmethod
     def from_param(cls, value: Mapping[str, Any]) -> Self:
         """Rebuild from :meth:`as_param`'s dict, the contrasts included."""
         contrasts = tuple(Contrast.from_param(c) for c in value["contrasts"])
-        return cls(**{**value, "contrasts": contrasts})
+        pairs = tuple((str(k), str(v)) for k, v in value.get("reference_levels", ()))
+        return cls(**{**value, "contrasts": contrasts, "reference_levels": pairs})
 
     @classmethod
     def from_config(cls, de: Mapping[str, Any]) -> DEModelSettings:
@@ -166,6 +178,7 @@ class DEModelSettings(ParamForm):
             fit_type=de["fit_type"],
             refit_cooks=bool(de["refit_cooks"]),
             min_replicates=int(de["min_replicates"]),
+            reference_levels=tuple((str(k), str(v)) for k, v in de["reference_levels"].items()),
         )
 
 
@@ -318,12 +331,16 @@ class ScoreSettings(ParamForm):
         Score only ``gene_sets``.
     seed : int
         Seed for ssGSEA.
+    allow_empty : bool
+        Run even when no gene of the signature collection (or of a file of ``gene_sets``) is
+        expressed; otherwise the run stops before the DE fit (:mod:`tmeseq.stage_inputs`).
     """
 
     method: ScoreMethod
     gene_sets: tuple[str, ...]
     replace_bundled: bool
     seed: int
+    allow_empty: bool
 
     @classmethod
     def from_config(cls, scores: Mapping[str, Any]) -> ScoreSettings:
@@ -333,6 +350,7 @@ class ScoreSettings(ParamForm):
             gene_sets=tuple(str(path) for path in scores["gene_sets"]),
             replace_bundled=bool(scores["replace_bundled"]),
             seed=int(scores["seed"]),
+            allow_empty=bool(scores["allow_empty"]),
         )
 
 
@@ -359,6 +377,9 @@ class GSEASettings(ParamForm):
         User GMT files, as the user gave them.
     n_enrichment_plots : int
         Enrichment plots drawn per contrast.
+    allow_empty : bool
+        Run even when a collection has no set with enough expressed genes to be tested;
+        otherwise the run stops before the DE fit (:mod:`tmeseq.stage_inputs`).
     """
 
     metric: Metric
@@ -372,6 +393,7 @@ class GSEASettings(ParamForm):
     signatures: bool
     gene_sets: tuple[str, ...]
     n_enrichment_plots: int
+    allow_empty: bool
 
     @classmethod
     def from_config(cls, gsea: Mapping[str, Any]) -> GSEASettings:
@@ -388,6 +410,7 @@ class GSEASettings(ParamForm):
             signatures=bool(gsea["signatures"]),
             gene_sets=tuple(str(path) for path in gsea["gene_sets"]),
             n_enrichment_plots=int(gsea["n_enrichment_plots"]),
+            allow_empty=bool(gsea["allow_empty"]),
         )
 
 

@@ -93,7 +93,13 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cohort="hostile",
         annotation="annotation.tsv",
         de={"design": "~ arm", "contrasts": contrasts},
-        gsea={"gene_sets": ["gsea.gmt"], "hallmarks": False, "permutations": 100},
+        scores={"allow_empty": True},
+        gsea={
+            "gene_sets": ["gsea.gmt"],
+            "hallmarks": False,
+            "permutations": 100,
+            "allow_empty": True,
+        },
     )
     run = snakemake(root)
     assert run.returncode == 0, run.stderr[-3000:]

@@ -86,7 +86,12 @@ def quiet_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     counts.to_csv(root / "counts.tsv", sep="\t")
     sheet = pd.DataFrame({"sample": samples, "arm": ["ctrl", "trt"] * 3})
     sheet.to_csv(root / "samples.tsv", sep="\t", index=False)
-    write_config(root / "config.yaml", cohort="quiet", gsea={"hallmarks": False})
+    write_config(
+        root / "config.yaml",
+        cohort="quiet",
+        scores={"allow_empty": True},
+        gsea={"hallmarks": False, "allow_empty": True},
+    )
     run = snakemake(root)
     assert run.returncode == 0, run.stderr[-3000:]
     return root
@@ -117,6 +122,8 @@ def test_empty_sections_say_why(quiet_run: Path) -> None:
     # the TME table keeps its rows, every call "not tested", and the sentence says so
     answer = section(page, "answer")
     assert answer.count('data-call="not tested"') == 10
-    assert "trt vs ctrl (padj &lt; 0.05): no TME parameter differs;" in answer
+    assert (
+        "trt vs ctrl (padj &lt; 0.05): no TME parameter was tested (no score has a p-value)."
+    ) in answer
     for hook in ("qc", "methods", "provenance"):
         assert f'<section id="{hook}"' in page

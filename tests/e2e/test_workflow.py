@@ -307,6 +307,8 @@ def test_salmon_folder_with_awkward_names_end_to_end(awkward_cohort: Path) -> No
     write_config(
         awkward_cohort / "config.yaml",
         counts={"path": "quants", "tx2gene": "tx2gene.tsv"},
+        scores={"allow_empty": True},
+        gsea={"allow_empty": True},
     )
     run = snakemake(awkward_cohort)
     assert run.returncode == 0, run.stderr[-3000:]

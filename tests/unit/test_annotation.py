@@ -1,4 +1,5 @@
-"""Tests for tmeseq.annotation: version stripping, reading annotations, unique symbols."""
+"""Tests for tmeseq.annotation: version stripping, reading annotations (symbols, biotypes, GTF
+exon-union lengths, conflicting rows), unique symbols."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.helpers import data_path, requires_shared, shared_path
 from tmeseq.annotation import (
     AnnotationReport,
     annotate,
-    guess_id_type,
+    exon_union_length,
     read_annotation,
     strip_version,
 )
@@ -87,19 +88,6 @@ def test_strip_version_keeps_par_y_distinct_from_x_copy() -> None:
     assert out.is_unique
 
 
-@pytest.mark.parametrize(
-    ("ids", "expected"),
-    [
-        (["ENSG00000141510.17", "ENSMUSG00000102693"], "Ensembl"),
-        (["7157", "3458", "TP53"], "Entrez"),
-        (["FBgn0000003", "FBgn0000008"], "FlyBase"),
-        (["TP53", "IFNG"], "non-standard (gene symbols or custom names)"),
-    ],
-)
-def test_guess_id_type(ids: list[str], expected: str) -> None:
-    assert guess_id_type(pd.Index(ids)) == expected
-
-
 # --- read_annotation: tables -----------------------------------------------------------------
 
 
@@ -142,8 +130,23 @@ def test_read_gzipped_table_detected_by_content(tmp_path: Path, name: str) -> No
     assert read_annotation(path)["symbol"].to_dict() == {"3002": "GZMB"}
 
 
-def test_read_table_fixture_strips_versions_dedups_and_marks_missing() -> None:
-    ann = read_annotation(DATA / "ensembl_symbols.tsv")
+def test_read_table_fixture_with_conflicting_rows_is_refused() -> None:
+    # the fixture gives ENSG00000100453 the symbols GZMB (line 6) and GZMB_other (line 7)
+    with pytest.raises(InputError) as caught:
+        read_annotation(DATA / "ensembl_symbols.tsv")
+    message = str(caught.value)
+    assert message.startswith(f"{DATA / 'ensembl_symbols.tsv'}, lines 6 and 7: ")
+    assert (
+        "gene ID 'ENSG00000100453' has two different symbols: 'GZMB' on line 6 and "
+        "'GZMB_other' on line 7 (1 gene ID(s) with conflicting symbols in all)"
+    ) in message
+    assert "How to fix: keep one symbol per gene ID" in message
+    assert message.count("GZMB_other") == 1
+
+
+def test_read_table_fixture_strips_versions_dedups_and_marks_missing(tmp_path: Path) -> None:
+    lines = (DATA / "ensembl_symbols.tsv").read_text().splitlines(keepends=True)
+    ann = read_annotation(_write(tmp_path / "ann.tsv", "".join(lines[:6] + lines[7:])))
     assert list(ann.index) == [
         "ENSG00000141510",
         "ENSG00000111537",
@@ -158,6 +161,42 @@ def test_read_table_fixture_strips_versions_dedups_and_marks_missing() -> None:
     assert ann.loc["ENSG00000100453", "symbol"] == "GZMB"
     assert pd.isna(ann.loc["ENSG00000290825", "symbol"])  # "NA" in the file
     assert ann.index.is_unique
+    # the gene_biotype column is taken too
+    assert list(ann.columns) == ["symbol", "biotype"]
+    assert ann.loc["ENSG00000290825", "biotype"] == "lncRNA"
+
+
+def test_conflict_across_versions_names_both_ids_and_blank_lines_count(tmp_path: Path) -> None:
+    text = "\ngene_id,symbol\nENSG00000141510.17,TP53\n\nENSG00000111537,IFNG\n"
+    text += "ENSG00000141510.18,Tp53\n"
+    with pytest.raises(InputError) as caught:
+        read_annotation(_write(tmp_path / "ann.csv", text))
+    message = str(caught.value)
+    assert caught.value.where == "lines 3 and 6"
+    assert (
+        "gene ID 'ENSG00000141510' ('ENSG00000141510.17' and 'ENSG00000141510.18' without "
+        "version) has two different symbols: 'TP53' on line 3 and 'Tp53' on line 6"
+    ) in message
+
+
+def test_repeated_rows_with_one_symbol_or_a_missing_one_are_fine(tmp_path: Path) -> None:
+    text = "gene_id\tsymbol\n7157\tTP53\n7157\t TP53 \n7157\tNA\n3458\t\n3458\tIFNG\n"
+    ann = read_annotation(_write(tmp_path / "ann.tsv", text))
+    assert ann["symbol"].to_dict() == {"7157": "TP53", "3458": "IFNG"}
+
+
+def test_conflicts_are_counted(tmp_path: Path) -> None:
+    text = "id\tsymbol\n1\tA\n2\tB\n1\tA2\n2\tB2\n2\tB3\n"
+    with pytest.raises(InputError, match=r"'A' on line 2 and 'A2' on line 4 \(2 gene ID"):
+        read_annotation(_write(tmp_path / "ann.tsv", text))
+
+
+@pytest.mark.parametrize("column", ["biotype", "gene_biotype", "Gene_Type", "gene type"])
+def test_read_table_biotype_column(tmp_path: Path, column: str) -> None:
+    text = f"id\tsymbol\t{column}\n7157\tTP53\tprotein_coding\n3458\tIFNG\t\n"
+    ann = read_annotation(_write(tmp_path / "ann.tsv", text))
+    assert ann.loc["7157", "biotype"] == "protein_coding"
+    assert pd.isna(ann.loc["3458", "biotype"])
 
 
 def test_read_table_without_symbol_column_raises_helpful_error(tmp_path: Path) -> None:
@@ -211,6 +250,58 @@ def test_read_gtf_fixture() -> None:
     assert ann.loc["ENSG00000182378_PAR_Y", "symbol"] == "PLCXD1"
     assert pd.isna(ann.loc["ENSG00000290825", "symbol"])  # no gene_name anywhere
     assert ann.loc["ENSG00000230021", "symbol"] == "AL669831.3"
+    assert ann.loc["ENSG00000290825", "biotype"] == "lncRNA"  # gene_type
+    # exon-union lengths: TP53's two exons (162 + 102 bp), IFNG's one; no exons: NaN
+    assert ann["length"].dtype == "float64"
+    assert ann.loc["ENSG00000141510", "length"] == 264.0
+    assert ann.loc["ENSG00000111537", "length"] == 120.0
+    assert ann["length"].isna().sum() == 4
+
+
+def _exon(gene: str, transcript: str, start: int, end: int, chrom: str = "chr1") -> str:
+    attrs = f'gene_id "{gene}"; transcript_id "{transcript}"; gene_name "{gene}_name";'
+    return f"{chrom}\tsrc\texon\t{start}\t{end}\t.\t+\t.\t{attrs}\n"
+
+
+def test_gtf_exon_union_length_merges_overlapping_exons_of_all_transcripts(
+    tmp_path: Path,
+) -> None:
+    text = (
+        'chr1\tsrc\tgene\t100\t720\t.\t+\t.\tgene_id "G1"; gene_name "ONE"; '
+        'gene_biotype "protein_coding";\n'
+        + _exon("G1", "T1", 100, 200)
+        + _exon("G1", "T1", 300, 400)
+        + _exon("G1", "T2", 150, 250)  # overlaps T1's first exon
+        + _exon("G1", "T2", 390, 500)  # overlaps T1's second exon
+        + _exon("G1", "T3", 600, 600)  # one base
+        + _exon("G1", "T3", 700, 710)
+        + _exon("G1", "T4", 711, 720)  # adjacent, not overlapping
+        + _exon("G1", "T4", 120, 180)  # inside T1's first exon
+        + _exon("G2", "T5", 1000, 1099)
+        + _exon("G2", "T5", 1000, 1099, chrom="chr2")  # same span on another chromosome
+    )
+    ann = read_annotation(_write(tmp_path / "a.gtf", text))
+    # union: 100-250 (151) + 300-500 (201) + 600 (1) + 700-720 (21) = 374
+    assert ann.loc["G1", "length"] == 374.0
+    assert ann.loc["G2", "length"] == 200.0
+    assert ann.loc["G1", "symbol"] == "ONE"
+    assert ann.loc["G1", "biotype"] == "protein_coding"
+    assert pd.isna(ann.loc["G2", "biotype"])
+
+
+@pytest.mark.parametrize(
+    ("exons", "expected"),
+    [
+        ([], 0),
+        ([("1", 10, 10)], 1),
+        ([("1", 1, 10), ("1", 5, 20), ("1", 30, 40)], 31),
+        ([("1", 1, 100), ("1", 10, 20)], 100),
+        ([("1", 1, 10), ("2", 1, 10)], 20),
+        ([("1", 30, 40), ("1", 1, 10), ("1", 11, 12)], 23),
+    ],
+)
+def test_exon_union_length(exons: list[tuple[str, int, int]], expected: int) -> None:
+    assert exon_union_length(exons) == expected
 
 
 def test_read_gtf_gzipped(tmp_path: Path) -> None:
@@ -301,6 +392,27 @@ def test_counts_symbols_fill_gaps_and_annotation_wins() -> None:
     assert report.n_without_symbol == 1
 
 
+def test_counts_first_lets_the_file_symbols_win() -> None:
+    ids = pd.Index(["1", "2", "3"])
+    ann = _table(["1", "2"], ["ANN1", "ANN2"])
+    own = pd.Series({"1": "OWN1", "3": None})
+    var, report = annotate(
+        ids, _totals(dict.fromkeys(ids, 1.0)), ann, symbols=own, counts_first=True
+    )
+    assert list(var["symbol"]) == ["OWN1", "ANN2", "3"]
+    assert (report.n_from_counts, report.n_from_annotation) == (1, 1)
+
+
+def test_biotype_column_follows_the_annotation() -> None:
+    ids = pd.Index(["ENSG00000141510.17", "ENSG00000999999"])
+    ann = _table(["ENSG00000141510"], ["TP53"])
+    ann["biotype"] = ["protein_coding"]
+    var, _ = annotate(ids, _totals(dict.fromkeys(ids, 1.0)), ann)
+    assert list(var.columns) == ["gene_id", "symbol", "biotype"]
+    assert var["biotype"].iloc[0] == "protein_coding"
+    assert pd.isna(var["biotype"].iloc[1])
+
+
 def test_counts_symbols_alone() -> None:
     ids = pd.Index(["1", "2"])
     own = pd.Series(["TP53", None], index=ids)
@@ -362,8 +474,17 @@ def test_warning_on_low_coverage_names_id_types(caplog: pytest.LogCaptureFixture
     assert len(warnings) == 1
     assert "0 of 3 genes" in warnings[0]
     assert "map.tsv" in warnings[0]
-    assert "counts seem to use Ensembl IDs" in warnings[0]
-    assert "uses Entrez IDs" in warnings[0]
+    assert "counts seem to use human Ensembl gene IDs" in warnings[0]
+    assert "uses Entrez (NCBI Gene) IDs" in warnings[0]
+
+
+def test_warning_names_the_other_species(caplog: pytest.LogCaptureFixture) -> None:
+    ids = pd.Index(["ENSMUSG00000055170", "ENSMUSG00000053044"])
+    ann = _table(["ENSG00000111537", "ENSG00000172116"], ["IFNG", "CD8B"])
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        annotate(ids, _totals(dict.fromkeys(ids, 1.0)), ann)
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "mouse Ensembl gene IDs" in warning and "uses human Ensembl gene IDs" in warning
 
 
 def test_warning_on_low_coverage_with_matching_id_types(caplog: pytest.LogCaptureFixture) -> None:
@@ -373,7 +494,7 @@ def test_warning_on_low_coverage_with_matching_id_types(caplog: pytest.LogCaptur
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "1 of 3 genes" in warnings[0]
-    assert "both the counts and the annotation seem to use Entrez IDs" in warnings[0]
+    assert "both the counts and the annotation seem to use Entrez (NCBI Gene) IDs" in warnings[0]
 
 
 def test_no_warning_without_annotation(caplog: pytest.LogCaptureFixture) -> None:

@@ -418,8 +418,8 @@ def test_user_gmt_collections_keep_their_path_and_version(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("ranking_genes", "set_genes", "expected"),
     [
-        (["ENSMUSG00000000001", "ENSMUSG00000000028.16"], ["Cd8a"], "Ensembl gene IDs"),
-        (["920", "925"], ["CD8A"], "Entrez gene IDs"),
+        (["ENSMUSG00000000001", "ENSMUSG00000000028.16"], ["Cd8a"], "mouse Ensembl gene IDs"),
+        (["920", "925"], ["CD8A"], "Entrez (NCBI Gene) IDs"),
         (["Cd8a", "Foxp3", "Gzmb"], ["CD8A", "FOXP3"], "human sets on mouse data"),
         (["CD8A", "FOXP3", "GZMB"], ["Cd8a", "Foxp3"], "mouse sets on human data"),
         (["CD8A", "FOXP3"], ["CD8B", "IL2RA"], "annotation release"),

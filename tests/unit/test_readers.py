@@ -1,4 +1,5 @@
-"""Count-matrix readers: every format's real layout, values, sample names, detection, errors."""
+"""Count-matrix readers: every format's real layout, values, sample names, detection, errors,
+gene lengths, and what the import keeps of them (lengths, biotypes, bundled symbols)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import pytest
 from scipy import sparse
 
 from tmeseq.errors import InputError
+from tmeseq.idmap import read_id_table
+from tmeseq.importer import ImportSettings, import_counts, write_h5ad
 from tmeseq.readers import FORMATS, CountTable, detect_format, read_counts
 from tmeseq.readers.featurecounts import sample_name
 
@@ -220,6 +223,19 @@ def test_featurecounts_with_program_line_and_extra_attribute() -> None:
     assert table.sources["T-01"] == str(path)
 
 
+def test_featurecounts_length_column() -> None:
+    lengths = read_counts(DATA / "featurecounts" / "counts.txt", "featurecounts").lengths
+    assert lengths is not None
+    assert lengths.source == "featureCounts Length column"
+    assert lengths.per_sample is None
+    assert lengths.per_gene.dtype == np.float64
+    assert lengths.per_gene[:3].to_dict() == {
+        "ENSG00000223972": 1735.0,
+        "ENSG00000227232": 1351.0,
+        "ENSG00000278267": 68.0,
+    }
+
+
 def test_featurecounts_without_program_line() -> None:
     table = read_counts(DATA / "featurecounts" / "no_program_line.tsv", "featurecounts")
     assert list(table.counts.columns) == ["S1", "S2"]
@@ -415,6 +431,18 @@ def test_rsem_expected_counts() -> None:
     assert table.sources["T-02"].endswith("T-02.genes.results")
 
 
+def test_rsem_effective_lengths_per_sample() -> None:
+    lengths = read_counts(DATA / "rsem", "rsem").lengths
+    assert lengths is not None
+    assert lengths.source == "RSEM effective_length column (per sample)"
+    assert lengths.per_sample is not None
+    assert list(lengths.per_sample.columns) == ["T-01", "T-02"]
+    assert lengths.per_sample.loc["ENSG00000000003"].tolist() == [2030.12, 2026.0]
+    assert lengths.per_sample.loc["ENSG00000000419"].tolist() == [835.5, 837.0]
+    assert lengths.per_gene["ENSG00000000003"] == pytest.approx((2030.12 + 2026.0) / 2)
+    assert lengths.per_gene.dtype == np.float64
+
+
 def test_rsem_without_expected_count() -> None:
     with pytest.raises(
         InputError, match=r"(?s)S1\.genes\.results, line 1 \(header\): lacks .*'expected_count'"
@@ -449,6 +477,20 @@ def test_salmon_sums_transcripts_to_genes(tx2gene: str, caplog: pytest.LogCaptur
     assert table.sources["S1"].endswith("S1/quant.sf")
     assert "1 of 6 transcripts are not in the transcript-to-gene map" in caplog.text
     assert not [r for r in caplog.records if r.name == "root"]
+
+
+def test_salmon_lengths_are_abundance_weighted_effective_lengths() -> None:
+    lengths = read_counts(SALMON / "quants", "salmon", tx2gene=TX2GENE).lengths
+    assert lengths is not None and lengths.per_sample is not None
+    assert lengths.source.startswith("salmon effective lengths via pytximport")
+    # TPM-weighted EffectiveLength of the gene's transcripts (same TPMs in both samples):
+    # gene 10: (100 * 850 + 20 * 1050) / 120; gene 20: one transcript; gene 30: (5 * 350 +
+    # 1 * 1850) / 6 (transcript 77 of the map is not quantified)
+    expected = {"ENSG00000000010": 106000 / 120, "ENSG00000000020": 650.0}
+    expected["ENSG00000000030"] = 3600 / 6
+    for gene, length in expected.items():
+        assert lengths.per_sample.loc[gene].tolist() == pytest.approx([length, length])
+        assert lengths.per_gene[gene] == pytest.approx(length)
 
 
 def test_salmon_gzipped_gtf_and_quant(tmp_path: Path) -> None:
@@ -543,6 +585,21 @@ def test_kallisto_abundance_tsv() -> None:
     assert table.sources["3 mice"].endswith("abundance.tsv")
 
 
+def test_kallisto_lengths_per_sample() -> None:
+    lengths = read_counts(DATA / "kallisto" / "quants", "kallisto", tx2gene=TX2GENE).lengths
+    assert lengths is not None and lengths.per_sample is not None
+    # weights est_counts / eff_length (pytximport's kallisto abundance), per sample
+    s1_gene10 = (50 + 12.5) / (50 / 850 + 12.5 / 1050)
+    mice_gene10 = (10 + 20.25) / (10 / 850 + 20.25 / 1050)
+    mice_gene30 = (1 + 2) / (1 / 350 + 2 / 1850)
+    table = lengths.per_sample
+    assert table.loc["ENSG00000000010", "S1"] == pytest.approx(s1_gene10)
+    assert table.loc["ENSG00000000010", "3 mice"] == pytest.approx(mice_gene10)
+    assert table.loc["ENSG00000000030", "3 mice"] == pytest.approx(mice_gene30)
+    assert table.loc["ENSG00000000030", "S1"] == pytest.approx(350.0)  # transcript 5: 0 reads
+    assert lengths.per_gene["ENSG00000000010"] == pytest.approx((s1_gene10 + mice_gene10) / 2)
+
+
 def test_kallisto_abundance_h5(kallisto_h5: Path, no_network: None) -> None:
     table = read_counts(kallisto_h5, "kallisto", tx2gene=SALMON / "genes.gtf")
     assert_gene_sums(table)
@@ -579,6 +636,43 @@ def test_nfcore_salmon_merged_gene_counts() -> None:
     assert table.symbols is not None
     assert table.symbols.to_dict()["ENSG00000000419"] == "DPM1"
     assert table.sources == dict.fromkeys(["T-01", "3 mice", "a.b"], str(path))
+
+
+def test_nfcore_gene_lengths_file_beside_the_counts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    counts = tmp_path / "salmon.merged.gene_counts_length_scaled.tsv"
+    shutil.copy(DATA / "nfcore" / "salmon.merged.gene_counts.tsv", counts)
+    assert read_counts(counts, "nfcore").lengths is None  # no lengths file yet
+    rows = [
+        "gene_id\tgene_name\ta.b\tT-01\t3 mice",  # samples in another order
+        "ENSG00000000460\tFIRRM\t1\t2\t3",
+        "ENSG00000000003\tTSPAN6\t2000\t2100.5\t2200",
+        "ENSG00000000005\tTNMD\t900\t900\t900",
+        "ENSG00000000419\tDPM1\t800\t810\t820",
+        "ENSG00000000457\tSCYL3\tNA\t3000\t3100",
+    ]
+    (tmp_path / "salmon.merged.gene_lengths.tsv").write_text("\n".join(rows) + "\n")
+    lengths = read_counts(counts, "nfcore").lengths
+    assert lengths is not None and lengths.per_sample is not None
+    assert lengths.source == "nf-core salmon.merged.gene_lengths.tsv (per sample)"
+    assert list(lengths.per_sample.columns) == ["T-01", "3 mice", "a.b"]
+    assert list(lengths.per_sample.index)[:2] == ["ENSG00000000003", "ENSG00000000005"]
+    assert lengths.per_sample.loc["ENSG00000000003"].tolist() == [2100.5, 2200.0, 2000.0]
+    assert lengths.per_gene["ENSG00000000457"] == pytest.approx(3050.0)  # NA skipped
+    (tmp_path / "salmon.merged.gene_lengths.tsv").write_text("\n".join(rows[:-1]) + "\n")
+    with caplog.at_level(logging.WARNING, logger="tmeseq"):
+        assert read_counts(counts, "nfcore").lengths is None
+    assert "does not list the same genes and samples" in caplog.text
+
+
+def test_formats_without_lengths() -> None:
+    for path, fmt in [
+        (DATA / "matrix" / "counts.tsv", "matrix"),
+        (DATA / "htseq", "htseq"),
+        (DATA / "nfcore" / "rsem.merged.gene_counts.tsv", "nfcore"),
+    ]:
+        assert read_counts(path, fmt).lengths is None, fmt
 
 
 def test_nfcore_rsem_merged_gene_counts() -> None:
@@ -755,4 +849,122 @@ def test_formats_constant() -> None:
         "rsem",
         "nfcore",
         "h5ad",
+    )
+
+
+# --- import: gene lengths, biotypes and bundled symbols in counts.h5ad -------------------------
+
+N_IMPORT_GENES = 120
+"""Genes of the import cohorts (the import needs at least 100 with counts)."""
+
+
+def import_genes(prefix: str = "ENSG") -> list[str]:
+    return [f"{prefix}{i:011d}" for i in range(1, N_IMPORT_GENES + 1)]
+
+
+def import_values(samples: int) -> np.ndarray:
+    return (np.arange(N_IMPORT_GENES * samples).reshape(N_IMPORT_GENES, samples) % 37) + 1
+
+
+def write_sheet(path: Path, samples: list[str], columns: list[str] | None = None) -> Path:
+    sheet = pd.DataFrame({"sample": samples, "arm": ["a", "b"] * (len(samples) // 2)})
+    if columns is not None:
+        sheet["count_column"] = columns
+    sheet.to_csv(path, sep="\t", index=False)
+    return path
+
+
+def test_import_keeps_featurecounts_lengths(tmp_path: Path) -> None:
+    genes = import_genes()
+    header = "Geneid\tChr\tStart\tEnd\tStrand\tLength\tA.bam\tB.bam\n"
+    rows = [
+        f"{g}\t1\t1\t10\t+\t{100 + i}\t{a}\t{b}\n"
+        for i, (g, (a, b)) in enumerate(zip(genes, import_values(2), strict=True))
+    ]
+    (tmp_path / "fc.txt").write_text(header + "".join(rows))
+    sheet = write_sheet(tmp_path / "s.tsv", ["A", "B"])
+    adata = import_counts(tmp_path / "fc.txt", sheet, ImportSettings(format="featurecounts"))
+    assert adata.var["length"].dtype == np.float64
+    assert adata.var["length"].tolist() == [100.0 + i for i in range(N_IMPORT_GENES)]
+    assert "length" not in adata.layers
+    assert adata.uns["tmeseq"]["import"]["length_source"] == "featureCounts Length column"
+    assert "biotype" not in adata.var.columns
+    assert adata.uns["tmeseq"]["import"]["annotation_source"] == ""
+
+
+def test_import_keeps_per_sample_rsem_lengths_through_count_columns(tmp_path: Path) -> None:
+    genes = import_genes()
+    values = import_values(3)
+    for column, name in enumerate(["run1", "run2", "run3"]):
+        rows = "".join(
+            f"{g}\tT{i}\t1000\t{500 + 10 * i + column}\t{values[i, column]}\t1\t1\n"
+            for i, g in enumerate(genes)
+        )
+        header = "gene_id\ttranscript_id(s)\tlength\teffective_length\texpected_count\tTPM\tFPKM\n"
+        (tmp_path / f"{name}.genes.results").write_text(header + rows)
+    # the sheet names two samples in the other order, through their count columns (run3 is
+    # not in the sheet: ignored, also in the mean length)
+    sheet = write_sheet(tmp_path / "s.tsv", ["second", "first"], ["run2", "run1"])
+    adata = import_counts(tmp_path, sheet, ImportSettings(format="rsem"))
+    assert list(adata.obs_names) == ["second", "first"]
+    layer = adata.layers["length"]
+    assert layer.shape == adata.shape and layer.dtype == np.float64
+    assert layer[:, 0].tolist() == [501.0, 500.0]  # run2 then run1
+    assert adata.var["length"].iloc[3] == pytest.approx(530.5)
+    assert adata.uns["tmeseq"]["import"]["length_source"].startswith("RSEM effective_length")
+    write_h5ad(adata, tmp_path / "out" / "counts.h5ad")
+    back = ad.read_h5ad(tmp_path / "out" / "counts.h5ad")
+    np.testing.assert_array_equal(back.layers["length"], layer)
+
+
+def test_import_with_gtf_takes_exon_union_lengths_and_biotypes(tmp_path: Path) -> None:
+    genes = import_genes()
+    counts = pd.DataFrame(import_values(2), index=pd.Index(genes, name="gene_id"))
+    counts.columns = ["A", "B"]
+    counts.index = [f"{g}.2" for g in genes]  # versioned in the counts, not in the GTF
+    counts.to_csv(tmp_path / "counts.tsv", sep="\t")
+    lines = []
+    for i, gene in enumerate(genes[:-1]):  # the last gene is not in the GTF
+        attrs = f'gene_id "{gene}"; gene_name "G{i}"; gene_type "lncRNA";'
+        lines.append(f"chr1\tsrc\tgene\t1\t500\t.\t+\t.\t{attrs}\n")
+        exon = f'{attrs} transcript_id "T{i}";'
+        lines.append(f"chr1\tsrc\texon\t1\t100\t.\t+\t.\t{exon}\n")
+        lines.append(f"chr1\tsrc\texon\t51\t{150 + i}\t.\t+\t.\t{exon}\n")
+    (tmp_path / "genes.gtf").write_text("".join(lines))
+    sheet = write_sheet(tmp_path / "s.tsv", ["A", "B"])
+    settings = ImportSettings(annotation=str(tmp_path / "genes.gtf"), species="human")
+    adata = import_counts(tmp_path / "counts.tsv", sheet, settings)
+    var = adata.var
+    assert var["symbol"].iloc[0] == "G0" and var["biotype"].iloc[0] == "lncRNA"
+    assert var["length"].iloc[:3].tolist() == [150.0, 151.0, 152.0]  # 1..150+i, overlap once
+    assert pd.isna(var["length"].iloc[-1]) and pd.isna(var["biotype"].iloc[-1])
+    provenance = adata.uns["tmeseq"]["import"]
+    assert provenance["length_source"] == f"exon-union lengths from {tmp_path / 'genes.gtf'}"
+    assert provenance["annotation_source"] == str(tmp_path / "genes.gtf")
+    assert provenance["id_type"] == "ensembl_human"
+
+
+def test_import_without_annotation_uses_the_bundled_table(tmp_path: Path) -> None:
+    table = read_id_table("entrez_human").frame
+    genes = list(table.index[:N_IMPORT_GENES])
+    counts = pd.DataFrame(import_values(2), index=pd.Index(genes, name="gene_id"))
+    counts.columns = ["A", "B"]
+    counts.to_csv(tmp_path / "counts.tsv", sep="\t")
+    sheet = write_sheet(tmp_path / "s.tsv", ["A", "B"])
+    adata = import_counts(tmp_path / "counts.tsv", sheet, ImportSettings(species="human"))
+    assert adata.var["symbol"].iloc[0] == "A1BG"  # Entrez 1
+    assert adata.var["biotype"].iloc[0] == "protein-coding"
+    provenance = adata.uns["tmeseq"]["import"]
+    assert provenance["id_type"] == "entrez"
+    assert provenance["annotation_source"].startswith(
+        "bundled workflow/resources/annotation/human_entrez.tsv.gz (NCBI Gene"
+    )
+    assert (
+        "from annotation workflow/resources/annotation/human_entrez"
+        in (provenance["annotation_summary"])
+    )
+    # without a species, nothing is looked up
+    plain = import_counts(tmp_path / "counts.tsv", sheet, ImportSettings())
+    assert (
+        plain.var["symbol"].iloc[0] == "1" and plain.uns["tmeseq"]["import"]["id_type"] == "entrez"
     )

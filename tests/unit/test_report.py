@@ -484,3 +484,36 @@ def test_methods_cite_each_scored_signature_and_name_the_ratios(tree: dict[str, 
         text
     )
     assert references[0].startswith("Love MI, Huber W, Anders S.")
+
+
+def test_an_untested_collection_is_named_under_a_non_empty_gsea_table() -> None:
+    from types import SimpleNamespace
+
+    from tmeseq.report.sections import gsea_rows
+
+    gsea = pd.DataFrame(
+        {
+            "collection": ["hallmark"],
+            "term": ["HALLMARK_INTERFERON_GAMMA_RESPONSE"],
+            "size": [120],
+            "es": [0.6],
+            "nes": [2.1],
+            "pvalue": [0.001],
+            "fdr": [0.01],
+            "leading_edge": ["Stat1;Irf1"],
+        }
+    )
+    collections = pd.DataFrame(
+        {
+            "collection": ["hallmark", "my_sets"],
+            "n_sets": [50, 3],
+            "n_sets_tested": [48, 0],
+            "coverage": [0.9, 0.0],
+            "note": ["", "not tested: no gene of my_sets in the counts"],
+        }
+    )
+    rows, note = gsea_rows(SimpleNamespace(gsea=gsea, collections=collections), 10, 1000)
+    assert [row["term"] for row in rows] == ["HALLMARK_INTERFERON_GAMMA_RESPONSE"]
+    assert note == "Not tested: no gene of my_sets in the counts."
+    tested_only = collections.iloc[:1]
+    assert gsea_rows(SimpleNamespace(gsea=gsea, collections=tested_only), 10, 1000)[1] == ""

@@ -4,7 +4,13 @@ import pandas as pd
 import pytest
 
 from tmeseq.errors import InputError
-from tmeseq.samplesheet import covariates, read_sample_sheet
+from tmeseq.samplesheet import (
+    COUNT_COLUMN,
+    count_columns,
+    covariates,
+    read_sample_sheet,
+    sample_line,
+)
 
 
 def write(tmp_path: Path, text: str, name: str = "samples.tsv") -> Path:
@@ -98,3 +104,60 @@ def test_missing_value_words_are_missing_not_a_level(tmp_path):
     assert sheet["sample"].tolist() == ["NA", "S2", "S3"]  # sample names stay as written
     assert sheet["arm"].isna().tolist() == [False, True, False]
     assert sheet["dose"].isna().tolist() == [True, False, True]
+
+
+def test_count_column_maps_samples_and_empty_cells_fall_back(tmp_path):
+    path = write(
+        tmp_path,
+        "count_column,sample,group\nd14_t2.bam ,t2,treat\n,t3,treat\nNA,c1,ctrl\n",
+        "s.csv",
+    )
+    sheet = read_sample_sheet(path)
+    assert count_columns(sheet) == {"t2": "d14_t2.bam", "t3": "t3", "c1": "c1"}
+    assert count_columns(sheet.drop(columns=COUNT_COLUMN)) == {"t2": "t2", "t3": "t3", "c1": "c1"}
+
+
+def test_count_column_is_not_a_covariate(tmp_path):
+    path = write(tmp_path, "sample\tcount_column\tarm\na\tx.bam\tctrl\nb\ty.bam\ttrt\n")
+    typed = covariates(read_sample_sheet(path))
+    assert list(typed.columns) == ["sample", "arm"]
+
+
+def test_count_column_must_be_unique(tmp_path):
+    path = write(tmp_path, "sample\tcount_column\na\tx.bam\nb\tx.bam\nc\t\nd\tc\n")
+    with pytest.raises(InputError) as e:
+        read_sample_sheet(path)
+    message = str(e.value)
+    assert "two samples read the same count column" in message
+    assert "'x.bam' for samples 'a' (line 2), 'b' (line 3)" in message
+    assert "'c' for samples 'c' (line 4), 'd' (line 5)" in message
+    assert "column `count_column`" in message
+
+
+def test_unreadable_sheet_is_named_with_the_fix(tmp_path, monkeypatch):
+    """Opening fails as for a file without read permission (which root, who runs the tests
+    in CI, cannot be denied; the end-to-end catalogue denies it for real)."""
+    path = write(tmp_path, "sample\tarm\ns1\ta\n")
+    original = Path.open
+
+    def denied(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", denied)
+    with pytest.raises(InputError) as e:
+        read_sample_sheet(path)
+    assert f"{path}: the sample sheet cannot be read (Permission denied)" in str(e.value)
+    assert "chmod a+r" in str(e.value)
+
+
+def test_sample_line_is_the_file_line(tmp_path):
+    sheet = read_sample_sheet(write(tmp_path, "sample\tarm\ns1\ta\ns2\tb\n"))
+    assert sample_line(sheet, "s2") == 3
+
+
+def test_repeated_column_name_is_named(tmp_path):
+    path = write(tmp_path, "sample\tarm\tarm\ns1\ta\tb\n")
+    with pytest.raises(InputError, match=r"column name\(s\) 'arm' appear more than once"):
+        read_sample_sheet(path)

@@ -498,7 +498,7 @@ def test_ensembl_ids_give_na_scores_and_a_clear_warning(
     assert result.scores.isna().all().all()
     assert (result.coverage["n_found"] == 0).all() and result.coverage["low_coverage"].all()
     assert "Score 'cd8_t_cells': none of its 2 gene(s)" in caplog.text
-    assert "look like Ensembl IDs" in caplog.text
+    assert "look like mouse Ensembl gene IDs" in caplog.text
     tables = compare_all(samples, result.scores, result.coverage)
     assert tables["B_vs_A"][["difference", "pvalue", "padj"]].isna().all().all()
 

@@ -377,7 +377,10 @@ def test_signature_heatmap_without_genes_says_why(tmp_path: Path, scored: dict) 
         score_plots.plot_signature_heatmap(
             vst, scored["collection"], scored["groups"], tmp_path / "x.png"
         )
-    assert "None of the signature genes" in message.call_args.args[2]
+    assert message.call_args.args[2] == score_plots.NO_SIGNATURE_GENE
+    assert message.call_args.args[2].startswith(
+        "Nothing to draw: no signature gene is expressed (in the counts and kept by the DE\n"
+    )
     score_plots.plot_signature_heatmap(
         vst, scored["collection"], scored["groups"], tmp_path / "x.png"
     )

@@ -14,14 +14,21 @@ def table(values, genes=None, samples=None):
     return pd.DataFrame(values, index=genes, columns=samples, dtype=object)
 
 
-def check(counts, samples=None, estimated=False):
+def check(counts, samples=None, estimated=False, min_genes=0):
     return check_counts(
         counts,
         samples or list(counts.columns),
         estimated=estimated,
         counts_file="counts.tsv",
         sheet_file="samples.tsv",
+        min_genes=min_genes,
     )
+
+
+def cohort(n_genes=150, samples=("a", "b", "c", "d"), seed=0):
+    """Genes x samples integer counts, every gene with counts."""
+    values = np.random.default_rng(seed).integers(1, 500, size=(n_genes, len(samples)))
+    return table(values.tolist(), samples=list(samples))
 
 
 def test_valid_counts_align_to_sheet_order():
@@ -84,3 +91,64 @@ def test_estimated_counts_are_rounded_with_note(caplog):
 def test_zero_total_sample():
     with pytest.raises(InputError, match=r"sample\(s\) 's1' have zero counts in total"):
         check(table([[1, 0], [4, 0]]))
+
+
+def test_count_columns_map_to_sample_names():
+    counts = table([[1, 2, 3], [4, 5, 6]], samples=["x.bam", "y.bam", "z.bam"])
+    result = check(counts, samples={"S-y": "y.bam", "S-x": "x.bam"})
+    assert list(result.counts.columns) == ["S-y", "S-x"]
+    assert result.counts["S-y"].tolist() == [2, 5]
+    assert result.ignored_columns == ["z.bam"]
+
+
+def test_missing_count_column_names_sample_and_column():
+    counts = table([[1, 2]], samples=["x.bam", "y.bam"])
+    with pytest.raises(InputError) as e:
+        check(counts, samples={"S-x": "x.bam", "S-y": "Y.bam"})
+    message = str(e.value)
+    assert "'S-y' (count column 'Y.bam')" in message
+    assert "'Y.bam' -> 'y.bam'?" in message
+    assert "count_column" in message
+
+
+def test_counts_above_2_to_the_53_name_gene_sample_and_value():
+    counts = table([[1, 2], [1e19, 5]])
+    with pytest.raises(InputError) as e:
+        check(counts)
+    assert "count 1e+19 for gene 'g1', sample 's0' is larger than 2**53" in str(e.value)
+    assert "row 'g1', column 's0'" in str(e.value)
+
+
+def test_infinite_count_is_too_large():
+    with pytest.raises(InputError, match=r"count inf for gene 'g0', sample 's1'"):
+        check(table([[1, np.inf], [2, 3]]))
+
+
+def test_a_handful_of_genes_cannot_be_tested():
+    with pytest.raises(InputError) as e:
+        check(table([[1, 2], [3, 4], [0, 0]]), min_genes=100)
+    assert "only 2 of 3 gene(s) have any counts; at least 100 are needed" in str(e.value)
+    assert "counts.tsv" in str(e.value)
+
+
+def test_enough_genes_pass_the_default_minimum():
+    result = check_counts(cohort(), ["a", "b", "c", "d"], estimated=False, counts_file="c.tsv")
+    assert result.counts.shape == (150, 4)
+
+
+def test_libraries_detecting_few_genes_are_named_in_a_warning(caplog):
+    counts = cohort()
+    counts.loc[counts.index[1:], "c"] = 0
+    counts.loc[counts.index[1:], "d"] = 0
+    with caplog.at_level(logging.WARNING):
+        check(counts)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "2 libraries detect far fewer genes than the median" in warnings[0]
+    assert "'c' (1 genes), 'd' (1 genes)" in warnings[0]
+
+
+def test_similar_libraries_raise_no_warning(caplog):
+    with caplog.at_level(logging.WARNING):
+        check(cohort())
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -11,9 +11,11 @@ try:
     from tmeseq.errors import InputError
     from tmeseq.resources import (
         HALLMARK_FILES,
+        ID_TABLES,
         RESOURCES_DIR,
         SIGNATURES_FILE,
         SOURCE_ENV,
+        SPECIES_ID_TABLES,
     )
     from tmeseq.schema_errors import check_config, load_schema
     from tmeseq.settings import Settings
@@ -81,6 +83,12 @@ def counts_inputs():
         inputs["tx2gene"] = SETTINGS.counts.tx2gene
     if SETTINGS.annotation:
         inputs["annotation"] = SETTINGS.annotation
+    # the bundled gene ID tables of the species, read when no annotation is given
+    inputs["id_tables"] = (
+        []
+        if SETTINGS.annotation
+        else [bundled(ID_TABLES[t]) for t in SPECIES_ID_TABLES[SETTINGS.species]]
+    )
     return inputs
 
 
@@ -115,8 +123,8 @@ def runtime_for(base_min, per_sample_min):
 
 def provenance_sources():
     """Every file the run reads besides its own results (hashed in provenance.json)."""
-    sources = [*counts_inputs().values(), *SETTINGS.scores.gene_sets, SIGNATURES]
-    for value in gsea_inputs().values():
+    sources = [*SETTINGS.scores.gene_sets, SIGNATURES]
+    for value in [*counts_inputs().values(), *gsea_inputs().values()]:
         sources += value if isinstance(value, list) else [value]
     return list(dict.fromkeys(str(path) for path in sources))
 
@@ -141,6 +149,7 @@ def stage_outputs():
         f"{OUT}/qc/pca.png",
         f"{OUT}/qc/sample_correlation.tsv",
         f"{OUT}/qc/sample_correlation.png",
+        f"{OUT}/qc/gene_set_coverage.tsv",
         f"{OUT}/de/model.h5ad",
         f"{OUT}/de/summary.tsv",
         f"{OUT}/de/results.xlsx",

@@ -4,6 +4,8 @@
 rule de_fit:
     input:
         h5ad=rules.import_counts.output.h5ad,
+        # written by rule check_gene_sets (scores.smk): the fit waits for the check
+        gene_sets=f"{OUT}/qc/gene_set_coverage.tsv",
     output:
         model=f"{OUT}/de/model.h5ad",
     log:

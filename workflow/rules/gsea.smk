@@ -40,6 +40,9 @@ rule gsea:
 rule gsea_dotplot:
     input:
         tables=expand(f"{OUT}/gsea/{{contrast}}.tsv", contrast=CONTRASTS),
+        collections=expand(
+            f"{OUT}/gsea/{{contrast}}.collections.tsv", contrast=CONTRASTS
+        ),
     output:
         plot=report(
             f"{OUT}/gsea/nes_dotplot.png",

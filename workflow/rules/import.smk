@@ -16,5 +16,6 @@ rule import_counts:
         runtime=runtime_for(10, 0.1),
     params:
         counts=SETTINGS.counts.as_param(),
+        species=SETTINGS.species,
     script:
         "../scripts/import_counts.py"

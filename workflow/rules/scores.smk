@@ -1,3 +1,35 @@
+from tmeseq.stage_inputs import GeneSetPlan
+
+# ---- check_gene_sets: after the import, before the DE fit, the scores and GSEA must have ----
+# something to work on (tmeseq.stage_inputs); de_fit waits for it, so DE never starts when a
+# collection matches nothing. Its only input is counts.h5ad: the gene-set files and options
+# reach it as objects (params the rerun trigger ignores), so a later edit of a gene-set file
+# or a GSEA option reruns the stages that read them, which apply the same check, and never
+# the check and, through it, the DE fit.
+
+
+rule check_gene_sets:
+    input:
+        h5ad=rules.import_counts.output.h5ad,
+    output:
+        table=f"{OUT}/qc/gene_set_coverage.tsv",
+    log:
+        f"{LOGS}/check_gene_sets.log",
+    conda:
+        "../../envs/tmeseq.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb_for(1000, 30),
+        runtime=runtime_for(5, 0.05),
+    params:
+        plan=GeneSetPlan.from_settings(
+            SETTINGS, signatures=SIGNATURES, hallmarks=HALLMARKS
+        ),
+        model=SETTINGS.de.model,
+    script:
+        "../scripts/check_gene_sets.py"
+
+
 # ---- scores: effector genes and TME signatures per sample, compared between arms -----------
 
 

@@ -4,7 +4,7 @@ from tmeseq.logs import script_logging
 from tmeseq.settings import Contrast, DETestSettings
 from tmeseq.steps import de
 
-with script_logging(snakemake.log[0]):
+with script_logging(snakemake.log[0], rule=snakemake.rule, mem_mb=snakemake.resources.mem_mb):
     contrasts = [Contrast.from_param(c) for c in snakemake.params.contrasts]
     de.run_results(
         model=snakemake.input.model,

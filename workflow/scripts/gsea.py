@@ -4,7 +4,7 @@ from tmeseq.logs import script_logging
 from tmeseq.settings import GSEASettings
 from tmeseq.steps import gsea
 
-with script_logging(snakemake.log[0]):
+with script_logging(snakemake.log[0], rule=snakemake.rule, mem_mb=snakemake.resources.mem_mb):
     gsea.run(
         table=snakemake.input.table,
         contrast=snakemake.wildcards.contrast,

@@ -11,4 +11,6 @@ with script_logging(snakemake.log[0]):
         output=snakemake.output.h5ad,
         settings=CountsSettings.from_param(snakemake.params.counts),
         annotation=snakemake.input.get("annotation"),
+        species=snakemake.params.species,
+        id_tables=list(snakemake.input.id_tables),
     )

@@ -4,7 +4,7 @@ from tmeseq.logs import script_logging
 from tmeseq.settings import Settings
 from tmeseq.steps import report
 
-with script_logging(snakemake.log[0]):
+with script_logging(snakemake.log[0], rule=snakemake.rule, mem_mb=snakemake.resources.mem_mb):
     report.run(
         inputs=dict(snakemake.input.items()),
         outputs=dict(snakemake.output.items()),

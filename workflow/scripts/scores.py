@@ -4,7 +4,7 @@ from tmeseq.logs import script_logging
 from tmeseq.settings import Contrast, ScoreSettings
 from tmeseq.steps import scores
 
-with script_logging(snakemake.log[0]):
+with script_logging(snakemake.log[0], rule=snakemake.rule, mem_mb=snakemake.resources.mem_mb):
     contrasts = [Contrast.from_param(c) for c in snakemake.params.contrasts]
     outputs = dict(snakemake.output.items())
     outputs["tables"] = dict(

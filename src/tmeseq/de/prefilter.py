@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 
-from tmeseq.settings import Contrast
+from tmeseq.samplesheet import covariates, sheet_from_obs
+from tmeseq.settings import Contrast, DEModelSettings
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +48,13 @@ def keep_genes(counts: np.ndarray, min_count: int, min_samples: int) -> np.ndarr
         min_samples,
     )
     return passing
+
+
+def prefilter_mask(imported: ad.AnnData, settings: DEModelSettings) -> np.ndarray:
+    """The genes the DE fit tests (boolean mask over ``imported.var``): at least
+    ``prefilter_min_count`` reads in at least ``prefilter_min_samples`` samples, by default the
+    smallest group of the contrasts' variables. Rule ``de_fit`` fits these genes and rule
+    ``check_gene_sets`` counts a signature gene as expressed only if it is one of them."""
+    typed = covariates(sheet_from_obs(imported.obs), settings.categorical, settings.references)
+    min_samples = settings.prefilter_min_samples or smallest_group(typed, settings.contrasts)
+    return keep_genes(np.asarray(imported.X), settings.prefilter_min_count, int(min_samples))

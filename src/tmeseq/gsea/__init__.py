@@ -21,12 +21,16 @@ from tmeseq.gsea.curve import EnrichmentCurve, running_enrichment
 from tmeseq.gsea.matching import (
     COLLECTION_COLUMNS,
     MIN_COVERAGE,
+    NOT_TESTED,
     CollectionMatch,
+    collection_status,
     collections_table,
     diagnose_mismatch,
     display_source,
     load_collections,
     match_collection,
+    testable,
+    untested_reasons,
 )
 from tmeseq.gsea.prerank import (
     DEFAULT_SEED,
@@ -39,13 +43,14 @@ from tmeseq.gsea.prerank import (
     require_gene_set_dict,
     run_prerank,
 )
-from tmeseq.gsea.rankings import METRIC_COLUMNS, Metric, Ranking, ranking
+from tmeseq.gsea.rankings import METRIC_COLUMNS, Metric, Ranking, gene_keys, ranking
 
 __all__ = [
     "COLLECTION_COLUMNS",
     "DEFAULT_SEED",
     "METRIC_COLUMNS",
     "MIN_COVERAGE",
+    "NOT_TESTED",
     "RESULT_COLUMNS",
     "CollectionMatch",
     "EnrichmentCurve",
@@ -54,10 +59,12 @@ __all__ = [
     "Metric",
     "PrerankSettings",
     "Ranking",
+    "collection_status",
     "collections_table",
     "diagnose_mismatch",
     "display_source",
     "empty_result",
+    "gene_keys",
     "load_collections",
     "match_collection",
     "p_floor",
@@ -68,4 +75,6 @@ __all__ = [
     "run_gsea_sized",
     "run_prerank",
     "running_enrichment",
+    "testable",
+    "untested_reasons",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import gseapy
@@ -59,6 +60,7 @@ def run_gsea(
     max_size: int = 500,
     method: Method = "permutation",
     threads: int = 1,
+    in_counts: AbstractSet[str] | None = None,
 ) -> GseaResult:
     """Run preranked GSEA of every collection separately on one ranking.
 
@@ -70,6 +72,9 @@ def run_gsea(
         E.g. from :func:`tmeseq.gsea.load_collections`; names must be unique.
     permutations, seed, min_size, max_size, method, threads
         See :class:`tmeseq.gsea.PrerankSettings`; the same for every collection.
+    in_counts : set of str, optional
+        Keys of every gene of the DE table (:func:`tmeseq.gsea.rankings.gene_keys`), so that
+        the note of an untested collection says whether its genes are in the counts at all.
 
     Returns
     -------
@@ -83,7 +88,8 @@ def run_gsea(
     settings = PrerankSettings(permutations, seed, min_size, max_size, method, threads)
     _check_names(collections)
     matches = [
-        match_collection(ranking, c, min_size=min_size, max_size=max_size) for c in collections
+        match_collection(ranking, c, min_size=min_size, max_size=max_size, in_counts=in_counts)
+        for c in collections
     ]
     tables = [t for t in (prerank_match(ranking, m, settings) for m in matches) if len(t)]
     table = pd.concat(tables, ignore_index=True) if tables else empty_result()
@@ -103,6 +109,7 @@ def run_gsea_sized(
     max_size: int,
     method: Method,
     threads: int,
+    in_counts: AbstractSet[str] | None = None,
 ) -> GseaResult:
     """:func:`run_gsea` of each collection with its own smallest set size, results stacked.
 
@@ -113,7 +120,7 @@ def run_gsea_sized(
     tested : sequence of (Collection, int)
         Each collection with its ``min_size``, e.g. from
         :func:`tmeseq.genesets.gsea_collections`; names must be unique.
-    permutations, seed, max_size, method, threads
+    permutations, seed, max_size, method, threads, in_counts
         As for :func:`run_gsea`, the same for every collection.
 
     Returns
@@ -133,6 +140,7 @@ def run_gsea_sized(
             max_size=max_size,
             method=method,
             threads=threads,
+            in_counts=in_counts,
         )
         for collection, min_size in tested
     ]

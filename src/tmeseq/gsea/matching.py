@@ -10,8 +10,8 @@ ranking, a WARNING names the likely cause (:func:`diagnose_mismatch`).
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,17 +26,22 @@ from tmeseq.genesets import (
     signatures_path,
 )
 from tmeseq.gsea.rankings import Ranking
+from tmeseq.idmap import detect_id_type
 from tmeseq.resources import RESOURCES_DIR, bundled_path
 
 __all__ = [
     "COLLECTION_COLUMNS",
     "MIN_COVERAGE",
+    "NOT_TESTED",
     "CollectionMatch",
+    "collection_status",
     "collections_table",
     "diagnose_mismatch",
     "display_source",
     "load_collections",
     "match_collection",
+    "testable",
+    "untested_reasons",
 ]
 
 logger = logging.getLogger(__name__)
@@ -59,10 +64,11 @@ COLLECTION_COLUMNS = (
 )
 """Columns of the per-collection table (:func:`tmeseq.gsea.run_gsea`)."""
 
-_ENSEMBL = re.compile(r"^ENS[A-Z]*G\d{6,}(\.\d+)?$")
-_ENTREZ = re.compile(r"^\d+$")
-_MAJORITY = 0.5
-_STYLE_SHARE = 0.7
+NOT_TESTED = "not tested"
+"""How the ``note`` of a collection none of whose sets was tested begins."""
+
+#: The symbol style of each kind of :func:`tmeseq.idmap.detect_id_type`.
+_STYLES = {"symbol_human": "upper", "symbol_mouse": "mouse"}
 
 
 def load_collections(
@@ -175,14 +181,26 @@ class CollectionMatch:
         }
 
 
+def testable(size: int, min_size: int, max_size: int, n_ranked: int) -> bool:
+    """Whether a set with ``size`` genes in a ranking of ``n_ranked`` genes can be tested:
+    ``min_size <= size <= max_size`` and some ranked gene lies outside it."""
+    return min_size <= size <= max_size and size < n_ranked
+
+
 def match_collection(
-    ranking: Ranking, collection: Collection, *, min_size: int, max_size: int
+    ranking: Ranking,
+    collection: Collection,
+    *,
+    min_size: int,
+    max_size: int,
+    in_counts: AbstractSet[str] | None = None,
 ) -> CollectionMatch:
     """Reduce every set to its genes in the ranking and keep those of a testable size.
 
     A set is tested when ``min_size <= size <= max_size`` and it does not hold every gene of
-    the ranking (then no gene lies outside it). Low coverage and an empty result are logged
-    as WARNINGs with their likely cause; sets dropped for size are logged at INFO.
+    the ranking (then no gene lies outside it; :func:`testable`). Low coverage and an empty
+    result are logged as WARNINGs with their likely cause; sets dropped for size are logged at
+    INFO.
 
     Parameters
     ----------
@@ -192,10 +210,15 @@ def match_collection(
         The gene sets.
     min_size, max_size : int
         Bounds on the number of a set's genes present in the ranking.
+    in_counts : set of str, optional
+        Keys of every gene of the DE table, ranked or not (the counts' genes): lets the note
+        of an untested collection say whether its genes are absent from the counts or present
+        but without a value (not expressed, not tested by DE).
 
     Returns
     -------
     CollectionMatch
+        Its ``note`` begins with :data:`NOT_TESTED` when no set can be tested.
     """
     present = set(ranking.genes)
     sizes: dict[str, int] = {}
@@ -203,19 +226,27 @@ def match_collection(
     for gene_set in collection.sets:
         genes = [g for g in gene_set.genes if g in present]
         sizes[gene_set.name] = len(genes)
-        if min_size <= len(genes) <= max_size and len(genes) < len(present):
+        if testable(len(genes), min_size, max_size, len(present)):
             sets[gene_set.name] = genes
     universe = {g for s in collection.sets for g in s.genes}
     found = len(universe & present)
     match = CollectionMatch(collection, sets, sizes, len(universe), found, note="")
-    match = replace(match, note=_note(match, ranking, min_size, max_size))
+    note = _note(match, ranking, (min_size, max_size), in_counts)
+    match = replace(match, note=note)
     _log_match(match, min_size, max_size)
     return match
 
 
-def _note(match: CollectionMatch, ranking: Ranking, min_size: int, max_size: int) -> str:
-    """Low-coverage diagnosis and/or why no set can be tested ('' when neither applies)."""
+def _note(
+    match: CollectionMatch,
+    ranking: Ranking,
+    bounds: tuple[int, int],
+    in_counts: AbstractSet[str] | None,
+) -> str:
+    """Why no set can be tested and/or the low-coverage diagnosis ('' when neither applies)."""
     parts: list[str] = []
+    if not match.sets:
+        parts.append(_untested(match, bounds, in_counts))
     if match.low_coverage:
         universe = sorted({g for s in match.collection.sets for g in s.genes})
         parts.append(
@@ -223,12 +254,30 @@ def _note(match: CollectionMatch, ranking: Ranking, min_size: int, max_size: int
             f"({100 * match.coverage:.1f}%) are in the ranking: "
             + diagnose_mismatch(list(ranking.genes), universe)
         )
-    if not match.sets:
-        parts.append(
-            f"no set has between {min_size} and {max_size} of its genes in the ranking "
-            f"(largest: {max(match.sizes.values(), default=0)}), so nothing was tested"
-        )
     return "; ".join(parts)
+
+
+def _untested(
+    match: CollectionMatch, bounds: tuple[int, int], in_counts: AbstractSet[str] | None
+) -> str:
+    """``"not tested: <why>"`` for a collection none of whose sets has a testable size."""
+    name = match.collection.name
+    universe = {g for s in match.collection.sets for g in s.genes}
+    if match.n_genes_found == 0 and in_counts is not None:
+        present = len(universe & set(in_counts))
+        if present == 0:
+            return f"{NOT_TESTED}: no gene of {name} in the counts"
+        return (
+            f"{NOT_TESTED}: {present} gene(s) of {name} are in the counts but none is "
+            "expressed (none passed the DE pre-filter or has a value to rank), so nothing was "
+            "tested"
+        )
+    if match.n_genes_found == 0:
+        return f"{NOT_TESTED}: no gene of {name} in the ranking, so nothing was tested"
+    return (
+        f"{NOT_TESTED}: no set has between {bounds[0]} and {bounds[1]} of its genes in the "
+        f"ranking (largest: {max(match.sizes.values(), default=0)}), so nothing was tested"
+    )
 
 
 def _log_match(match: CollectionMatch, min_size: int, max_size: int) -> None:
@@ -273,15 +322,15 @@ def diagnose_mismatch(ranking_genes: Sequence[str], collection_genes: Sequence[s
     str
         A sentence with the cause and the fix.
     """
-    id_type = _id_type(ranking_genes)
-    if id_type is not None:
+    ranking = detect_id_type(ranking_genes)
+    if ranking.kind not in ("symbol_human", "symbol_mouse", "other"):
         return (
-            f"the ranking is keyed by {id_type}, not gene symbols (the DE table has no "
+            f"the ranking is keyed by {ranking.label}, not gene symbols (the DE table has no "
             "symbols for most genes); give an annotation (config key 'annotation': a gene "
             "ID -> symbol table or a GTF) so genes get symbols"
         )
-    ranking_style = _case_style(ranking_genes)
-    sets_style = _case_style(collection_genes)
+    ranking_style = _STYLES.get(ranking.kind)
+    sets_style = _STYLES.get(detect_id_type(collection_genes).kind)
     if sets_style == "upper" and ranking_style == "mouse":
         return (
             "the sets use human-style upper-case symbols (e.g. CD8A) but the ranking has "
@@ -300,31 +349,29 @@ def diagnose_mismatch(ranking_genes: Sequence[str], collection_genes: Sequence[s
     )
 
 
-def _id_type(genes: Sequence[str]) -> str | None:
-    """``"Ensembl gene IDs"`` / ``"Entrez gene IDs"`` when most keys look like them."""
-    if not genes:
-        return None
-    for label, pattern in (("Ensembl gene IDs", _ENSEMBL), ("Entrez gene IDs", _ENTREZ)):
-        share = sum(bool(pattern.match(g)) for g in genes) / len(genes)
-        if share >= _MAJORITY:
-            return label
-    return None
-
-
-def _case_style(genes: Sequence[str]) -> str | None:
-    """``"upper"`` (human style, ``CD8A``), ``"mouse"`` (``Cd8a``) or None (mixed/unknown)."""
-    lettered = [g for g in genes if any(ch.isalpha() for ch in g)]
-    if not lettered:
-        return None
-    upper = sum(g == g.upper() for g in lettered) / len(lettered)
-    mouse = sum(g[0].isupper() and g[1:] != g[1:].upper() for g in lettered) / len(lettered)
-    if upper >= _STYLE_SHARE:
-        return "upper"
-    if mouse >= _STYLE_SHARE:
-        return "mouse"
-    return None
-
-
 def collections_table(matches: Sequence[CollectionMatch]) -> pd.DataFrame:
     """The per-collection table (:data:`COLLECTION_COLUMNS`), one row per match, in order."""
     return pd.DataFrame([m.info() for m in matches], columns=list(COLLECTION_COLUMNS))
+
+
+def collection_status(collection: str, n_sets_tested: int, note: str) -> str:
+    """One line saying what happened to a collection: ``"<collection>: N sets tested"``, or
+    why it was not tested (the first clause of its ``note``, e.g. ``"not tested: no gene of
+    hallmark in the counts"``)."""
+    if n_sets_tested > 0:
+        return f"{collection}: {n_sets_tested} set{'s' if n_sets_tested != 1 else ''} tested"
+    first = str(note).split("; ")[0] if isinstance(note, str) else ""
+    if first.startswith(NOT_TESTED):
+        return first
+    return f"{NOT_TESTED}: {collection} (no set within the size limits)"
+
+
+def untested_reasons(collections: pd.DataFrame) -> list[str]:
+    """Why each collection of a collections table none of whose sets was tested was not, in
+    table order, once per collection (the tables of several contrasts may be stacked)."""
+    reasons: dict[str, str] = {}
+    for row in collections.itertuples(index=False):
+        if int(row.n_sets_tested) == 0:
+            note = row.note if isinstance(row.note, str) else ""
+            reasons.setdefault(str(row.collection), collection_status(row.collection, 0, note))
+    return list(reasons.values())

@@ -38,7 +38,7 @@ import pandas as pd
 from tmeseq.errors import InputError
 from tmeseq.settings import Metric
 
-__all__ = ["METRIC_COLUMNS", "Metric", "Ranking", "ranking"]
+__all__ = ["METRIC_COLUMNS", "Metric", "Ranking", "gene_keys", "ranking"]
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +192,14 @@ def ranking(table: pd.DataFrame, metric: Metric = "stat") -> Ranking:
     )
     _log(result)
     return result
+
+
+def gene_keys(table: pd.DataFrame) -> pd.Index:
+    """The key every row of a table with ``gene_id`` and ``symbol`` columns (a DE table, or
+    the ``var`` of ``counts.h5ad``) would have in a ranking (rule 1), in row order, whether
+    or not it has a value to rank."""
+    keys, _, _ = _keys(table.reset_index(drop=True))
+    return pd.Index(keys.to_numpy(dtype=object), name="gene")
 
 
 def _check_columns(table: pd.DataFrame, metric: Metric) -> None:

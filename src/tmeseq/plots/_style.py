@@ -37,13 +37,24 @@ def save(fig: Figure, path: str | Path) -> None:
 
     The tight bounding box keeps every artist: titles, notes below the axes, and legends
     placed outside the axes, including a first legend kept with ``add_artist`` when a second
-    one is drawn (matplotlib leaves those out of its default list).
+    one is drawn (matplotlib leaves those out of its default list). The file is written to a
+    temporary name in the same folder, then renamed, so an interrupted run never leaves a
+    half-written figure that looks complete.
     """
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     extra = list(fig.get_default_bbox_extra_artists())
     extra += [a for ax in fig.axes for a in ax.get_children() if isinstance(a, Legend)]
-    fig.savefig(path, dpi=DPI, bbox_inches="tight", bbox_extra_artists=extra)
+    partial = path.with_name(f".{path.name}.partial")
+    fig.savefig(
+        partial,
+        format=path.suffix.removeprefix("."),
+        dpi=DPI,
+        bbox_inches="tight",
+        bbox_extra_artists=extra,
+    )
     plt.close(fig)
+    partial.replace(path)
 
 
 def empty(ax: Axes, message: str) -> None:

@@ -31,10 +31,13 @@ from matplotlib.lines import Line2D
 from tmeseq.formatting import format_number, format_p
 from tmeseq.genesets import Collection
 from tmeseq.gsea.curve import running_enrichment
+from tmeseq.gsea.matching import untested_reasons
 from tmeseq.gsea.rankings import Ranking
 from tmeseq.plots._style import GREY, empty, save, text
 
 __all__ = [
+    "dotplot_empty_message",
+    "enrichment_empty_message",
     "plot_enrichment",
     "plot_nes_dotplot",
     "plot_top_enrichments",
@@ -199,6 +202,66 @@ def _size_legend(fig: Figure, floor: float, threshold: float) -> None:
     )
 
 
+def _tested_sets(results: Mapping[str, pd.DataFrame]) -> int:
+    """Distinct (collection, term) pairs with a row in any contrast's table."""
+    frames = [t.loc[:, ["collection", "term"]] for t in results.values() if len(t)]
+    if not frames:
+        return 0
+    return len(pd.concat(frames, ignore_index=True).drop_duplicates())
+
+
+def _never_tested(collections: Mapping[str, pd.DataFrame] | None) -> list[str]:
+    """Why each collection none of whose sets was tested in any contrast was not."""
+    frames = [t for t in (collections or {}).values() if len(t)]
+    if not frames:
+        return []
+    stacked = pd.concat(frames, ignore_index=True)
+    tested = stacked.loc[stacked["n_sets_tested"].astype(int) > 0, "collection"]
+    return untested_reasons(stacked[~stacked["collection"].isin(set(tested))])
+
+
+def dotplot_empty_message(
+    results: Mapping[str, pd.DataFrame],
+    collections: Mapping[str, pd.DataFrame] | None = None,
+    *,
+    fdr_threshold: float = FDR_THRESHOLD,
+) -> str:
+    """What the dot plot says when no set reaches ``fdr_threshold``: whether anything was
+    tested at all, how many sets were, and why each untested collection was not.
+
+    Parameters
+    ----------
+    results : mapping of str to pandas.DataFrame
+        Contrast name -> GSEA result table.
+    collections : mapping of str to pandas.DataFrame, optional
+        Contrast name -> collections table (``gsea/<contrast>.collections.tsv``), for the
+        reasons (:func:`tmeseq.gsea.untested_reasons`).
+    fdr_threshold : float
+        The dot plot's FDR threshold.
+
+    Returns
+    -------
+    str
+        E.g. ``"No gene set was tested in any contrast\nnot tested: no gene of hallmark in
+        the counts"`` or ``"12 gene sets tested in 2 contrasts; none reached FDR < 0.25"``.
+    """
+    n_sets = _tested_sets(results)
+    if n_sets == 0:
+        head = "No gene set was tested in any contrast"
+    else:
+        sets = f"{n_sets} gene set{'s' if n_sets != 1 else ''}"
+        contrasts = f"{len(results)} contrast{'s' if len(results) != 1 else ''}"
+        head = f"{sets} tested in {contrasts}; none reached FDR < {fdr_threshold:g}"
+    return "\n".join([head, *_never_tested(collections)])
+
+
+def enrichment_empty_message(collections: pd.DataFrame | None = None) -> str:
+    """What the enrichment figure of a contrast with no tested set says: that nothing was
+    tested, and why for each collection (from its collections table)."""
+    reasons = untested_reasons(collections) if collections is not None else []
+    return "\n".join(["No gene set was tested, so there is no enrichment to plot", *reasons])
+
+
 def _nes_dotplot_figure(
     results: Mapping[str, pd.DataFrame],
     *,
@@ -206,6 +269,7 @@ def _nes_dotplot_figure(
     top_n: int,
     p_floor: float | None,
     title: str,
+    collections: Mapping[str, pd.DataFrame] | None = None,
 ) -> Figure:
     """Build the dot plot (see :func:`plot_nes_dotplot`)."""
     fdr_floor = min(p_floor, fdr_threshold) if p_floor is not None else FDR_FLOOR
@@ -213,8 +277,9 @@ def _nes_dotplot_figure(
     shown = select_dotplot_terms(results, fdr_threshold=fdr_threshold, top_n=top_n)
     blocks = [b for _, b in shown.groupby("collection", sort=False)]
     if not blocks:
-        fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
-        empty(ax, f"No gene set reached FDR < {fdr_threshold:g} in any contrast")
+        fig, ax = plt.subplots(figsize=(7, 3), layout="constrained")
+        message = dotplot_empty_message(results, collections, fdr_threshold=fdr_threshold)
+        empty(ax, text(message))
         fig.suptitle(text(title))
         return fig
     heights = [b["term"].nunique() + 1.0 for b in blocks]
@@ -253,13 +318,16 @@ def plot_nes_dotplot(
     fdr_threshold: float = FDR_THRESHOLD,
     top_n: int = TOP_N,
     title: str = "Gene-set enrichment (preranked GSEA)",
+    collections: Mapping[str, pd.DataFrame] | None = None,
 ) -> None:
     """Dot plot of NES across contrasts (x) and gene sets (y), one block per collection.
 
     Colour is the NES (diverging, centred on 0); dot area grows with ``-log10 FDR``; a black
     outline marks ``fdr < fdr_threshold``. Shown are, per collection, the ``top_n`` sets
     with ``fdr < fdr_threshold`` in at least one contrast (:func:`select_dotplot_terms`),
-    with their values in every contrast where they were tested.
+    with their values in every contrast where they were tested. With none to show, the
+    figure says what happened (:func:`dotplot_empty_message`): nothing tested (and why), or
+    how many sets were tested without reaching the threshold.
 
     Parameters
     ----------
@@ -277,9 +345,16 @@ def plot_nes_dotplot(
         Sets per collection.
     title : str
         Figure title.
+    collections : mapping of str to pandas.DataFrame, optional
+        Contrast name -> collections table, for the reasons collections were not tested.
     """
     fig = _nes_dotplot_figure(
-        results, fdr_threshold=fdr_threshold, top_n=top_n, p_floor=p_floor, title=title
+        results,
+        fdr_threshold=fdr_threshold,
+        top_n=top_n,
+        p_floor=p_floor,
+        title=title,
+        collections=collections,
     )
     save(fig, path)
 
@@ -391,14 +466,15 @@ def _top_enrichments_figure(
     top_n: int,
     title: str,
     p_floor: float | None,
+    coverage: pd.DataFrame | None = None,
 ) -> Figure:
     """Build the grid of enrichment plots (see :func:`plot_top_enrichments`)."""
     by_name = {c.name: c for c in collections}
     rows = _top_rows(table, top_n)
     rows = rows[rows["collection"].isin(list(by_name))]
     if rows.empty:
-        fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
-        empty(ax, "No gene set was tested, so there is no enrichment to plot")
+        fig, ax = plt.subplots(figsize=(7, 3), layout="constrained")
+        empty(ax, text(enrichment_empty_message(coverage)))
         fig.suptitle(text(title))
         return fig
     ncols = min(_PANEL_COLUMNS, len(rows))
@@ -423,12 +499,13 @@ def plot_top_enrichments(
     p_floor: float | None,
     top_n: int = 6,
     title: str = "Top gene sets",
+    coverage: pd.DataFrame | None = None,
 ) -> None:
     """Enrichment plots of one contrast's top sets, in a grid of up to three columns.
 
     The ``top_n`` sets with the smallest FDR (then largest ``|NES|``) over all collections
     are drawn, whatever their FDR (the panel titles give it). A table with no rows gives a
-    figure that says so.
+    figure that says nothing was tested, and why.
 
     Parameters
     ----------
@@ -447,8 +524,11 @@ def plot_top_enrichments(
         Number of sets.
     title : str
         Figure title, e.g. the contrast's name.
+    coverage : pandas.DataFrame, optional
+        The contrast's collections table: with no set to draw, the figure says why each
+        collection was not tested (:func:`enrichment_empty_message`).
     """
     fig = _top_enrichments_figure(
-        ranking, table, collections, top_n=top_n, title=title, p_floor=p_floor
+        ranking, table, collections, top_n=top_n, title=title, p_floor=p_floor, coverage=coverage
     )
     save(fig, path)

@@ -56,6 +56,14 @@ LABEL_MARGIN = 0.8
 """Inches kept free right of the heatmap for the gene names."""
 PAIR_LINES = "pair lines"
 """``gid`` of the lines joining paired samples in a box-plot panel."""
+NOT_SCORED = "not scored:\nno gene of the set expressed"
+"""What a box-plot panel of a score that is NA in every sample says (nothing was tested)."""
+NO_SIGNATURE_GENE = (
+    "Nothing to draw: no signature gene is expressed (in the counts and kept by the DE\n"
+    "pre-filter). scores/coverage.tsv lists each set's genes missing from the counts\n"
+    "(gene IDs without an annotation, or the other species' symbols?) and those filtered out."
+)
+"""What the signature heatmap says when none of its genes is among the genes scored."""
 
 #: How each TME call is drawn: cell tint, mark and text colour.
 CALL_STYLE: Mapping[str, tuple[Colour, str, Colour]] = {
@@ -262,7 +270,7 @@ def _annotate_panel(
     ax.set_title(heading, fontsize=9)
     ax.set_ylabel(scale_name(scale), fontsize=8)
     if np.isnan(values).all():
-        ax.text(0.5, 0.5, "NA (no gene found)", transform=ax.transAxes, ha="center")
+        ax.text(0.5, 0.5, NOT_SCORED, transform=ax.transAxes, ha="center", va="center")
         ax.set_yticks([])
         return
     _draw_brackets(ax, values, brackets)
@@ -390,7 +398,7 @@ def plot_signature_heatmap(
 
     Rows are genes grouped by signature (a gene in several signatures appears under each),
     with a row colour bar for the signature; columns are samples with a colour bar for the
-    group. Only genes present in ``vst`` are drawn.
+    group. Only genes present in ``vst`` (the expressed genes, in a workflow run) are drawn.
 
     Parameters
     ----------
@@ -413,12 +421,7 @@ def plot_signature_heatmap(
     """
     rows, _ = _heatmap_rows(vst, collection, sets)
     if not rows:
-        message_figure(
-            path,
-            title or "Signature genes",
-            "None of the signature genes is among the cohort's gene symbols\n"
-            "(gene IDs without an annotation, or the other species' symbols?)",
-        )
+        message_figure(path, title or "Signature genes", NO_SIGNATURE_GENE)
         return
     figure = _signature_heatmap_figure(
         vst, collection, groups, sets=sets, cluster_samples=cluster_samples, clip=clip, title=title

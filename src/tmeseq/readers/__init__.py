@@ -11,6 +11,10 @@ One module per format: :mod:`~tmeseq.readers.matrix`, :mod:`~tmeseq.readers.feat
 :mod:`~tmeseq.readers.h5ad`; each module's docstring gives the layout it expects and how
 sample names are derived. :mod:`~tmeseq.readers.detect` recognises formats from content.
 
+Gene lengths come with the counts when the input carries them (:class:`GeneLengths`):
+featureCounts' ``Length`` column (one per gene), RSEM's ``effective_length``, salmon/kallisto
+lengths from pytximport and nf-core ``gene_lengths`` tables (per sample).
+
 Output column order: file order for single-file formats (matrix, featurecounts, nfcore,
 h5ad), sample names sorted for per-sample folder formats (star, htseq, rsem, salmon,
 kallisto).
@@ -33,11 +37,11 @@ from tmeseq.readers import (
     salmon,
     star,
 )
-from tmeseq.readers._counttable import FORMATS, CountTable
+from tmeseq.readers._counttable import FORMATS, CountTable, GeneLengths
 from tmeseq.readers._samples import require_path
 from tmeseq.readers.detect import detect
 
-__all__ = ["FORMATS", "CountTable", "detect_format", "read_counts"]
+__all__ = ["FORMATS", "CountTable", "GeneLengths", "detect_format", "read_counts"]
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ would merge e.g. GENCODE ``_PAR_Y`` transcripts with their X-chromosome twins). 
 an ID after ``|`` is dropped, as salmon indexes built from GENCODE FASTA headers carry it.
 
 Gene counts are plain sums of the transcripts' estimated counts (``counts_from_abundance``
-None, tximport's default).
+None, tximport's default). pytximport's length matrix (per sample, each gene's
+abundance-weighted mean effective transcript length) becomes the per-sample gene lengths.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from tmeseq.errors import InputError
-from tmeseq.readers._counttable import CountTable
+from tmeseq.readers._counttable import CountTable, GeneLengths
 from tmeseq.readers._samples import require_path
 from tmeseq.readers._tables import gene_index, sample_columns
 from tmeseq.readers.tx2gene import FIX, read_tx2gene
@@ -177,8 +178,8 @@ def _pytximport_logging() -> Iterator[None]:
 
 def summarise(
     files: dict[str, Path], tool: Tool, mapping: pd.DataFrame, folder: Path
-) -> pd.DataFrame:
-    """Gene-level estimated counts (genes x samples) from per-sample quantification files.
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Gene-level estimated counts and lengths (genes x samples) from quantification files.
 
     Parameters
     ----------
@@ -193,8 +194,11 @@ def summarise(
 
     Returns
     -------
-    pandas.DataFrame
+    counts : pandas.DataFrame
         Summed estimated counts; genes in the order pytximport returns them.
+    lengths : pandas.DataFrame
+        pytximport's length matrix (abundance-weighted mean effective transcript length per
+        gene and sample), same index and columns.
     """
     from pytximport import tximport
 
@@ -216,9 +220,10 @@ def summarise(
                 file=folder,
                 fix=f"check that every sample's {tool} output is complete and unedited",
             ) from error
-    counts = pd.DataFrame(np.asarray(result.X).T, index=gene_index(result.var_names))
-    counts.columns = sample_columns(list(files))
-    return counts
+    genes, samples = gene_index(result.var_names), sample_columns(list(files))
+    counts = pd.DataFrame(np.asarray(result.X).T, index=genes, columns=samples)
+    lengths = pd.DataFrame(np.asarray(result.obsm["length"]).T, index=genes, columns=samples)
+    return counts, lengths
 
 
 def read_quantifications(
@@ -246,7 +251,8 @@ def read_quantifications(
     Returns
     -------
     CountTable
-        Gene-level summed estimated counts, samples sorted; ``estimated`` True.
+        Gene-level summed estimated counts, samples sorted; ``estimated`` True; per-sample
+        gene lengths.
     """
     map_path = require_tx2gene(tx2gene, tool)
     folder = require_path(path)
@@ -254,7 +260,7 @@ def read_quantifications(
     ids = {sample: transcript_ids(file) for sample, file in files.items()}
     transcripts = check_same_transcripts(ids, files)
     first = next(iter(files.values()))
-    counts = summarise(files, tool, gene_map(transcripts, map_path, first), folder)
+    counts, lengths = summarise(files, tool, gene_map(transcripts, map_path, first), folder)
     logger.info(
         "Summed %s estimates (%s) of %d transcripts to %d genes for %d samples",
         tool,
@@ -269,4 +275,7 @@ def read_quantifications(
         estimated=True,
         symbols=None,
         sources={sample: str(file) for sample, file in files.items()},
+        lengths=GeneLengths.from_samples(
+            lengths, f"{tool} effective lengths via pytximport (abundance-weighted, per sample)"
+        ),
     )

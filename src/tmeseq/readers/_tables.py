@@ -10,6 +10,7 @@ other text stays a string in an ``object`` column. Duplicate gene IDs are kept.
 from __future__ import annotations
 
 import csv
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +84,7 @@ def _rows(path: Path, delimiter: str, skip_lines: int) -> Iterator[tuple[int, li
             for fields in reader:
                 if fields:
                     yield reader.line_num + skip_lines, fields
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as error:
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error, csv.Error) as error:
         raise unreadable(path, error) from error
 
 
@@ -222,7 +223,7 @@ def read_table(
             engine="c",
             low_memory=False,
         )
-    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError) as error:
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error, pd.errors.ParserError) as error:
         raise unreadable(path, error) from error
     for column in value_columns:
         frame[column] = keep_text_cells(frame[column])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from pathlib import Path
 from typing import TextIO
 
@@ -102,7 +103,7 @@ def peek_lines(path: Path, count: int = 20) -> list[str]:
                 lines.append(line.rstrip("\r\n"))
                 if len(lines) >= count:
                     break
-    except (OSError, EOFError, UnicodeDecodeError) as error:
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error) as error:
         raise unreadable(path, error) from error
     return lines
 

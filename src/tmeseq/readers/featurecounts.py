@@ -8,7 +8,8 @@ Layout (tab-separated)::
 
 The ``# Program`` line is optional (it is often stripped). The six annotation columns, and
 any ``--extraAttributes`` columns named in the ``# Program`` line's command, are dropped; an
-extra ``gene_name`` attribute becomes the symbols. Without the ``# Program`` line, columns
+extra ``gene_name`` attribute becomes the symbols and ``Length`` (the gene's exon-union length,
+as featureCounts computes it) the gene lengths. Without the ``# Program`` line, columns
 right after ``Length`` named ``gene_name``, ``gene_biotype``, ``gene_type`` or
 ``gene_symbol`` are taken as attributes too. The ``<output>.summary`` file (first line
 ``Status``) is refused: it holds assignment statistics, not counts.
@@ -35,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from tmeseq.errors import InputError
-from tmeseq.readers._counttable import CountTable
+from tmeseq.readers._counttable import CountTable, GeneLengths
 from tmeseq.readers._samples import check_sample_names, require_file, strip_suffix
 from tmeseq.readers._tables import gene_index, read_table, sample_columns
 from tmeseq.readers._text import peek_lines
@@ -167,7 +168,8 @@ def read(path: str | Path) -> CountTable:
     Returns
     -------
     CountTable
-        Samples in file order, ``estimated`` False, symbols from a ``gene_name`` attribute.
+        Samples in file order, ``estimated`` False, symbols from a ``gene_name`` attribute,
+        lengths from the ``Length`` column.
 
     Raises
     ------
@@ -205,6 +207,10 @@ def read(path: str | Path) -> CountTable:
         estimated=False,
         symbols=symbols,
         sources=dict.fromkeys(names, str(path)),
+        lengths=GeneLengths.from_genes(
+            pd.Series(frame[ANNOTATION_COLUMNS.index("Length")].to_numpy(), index=counts.index),
+            "featureCounts Length column",
+        ),
     )
 
 

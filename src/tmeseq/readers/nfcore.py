@@ -16,18 +16,26 @@ Layouts (tab-separated, header, one line per gene, samples in the remaining colu
 
 Transcript-level tables (``salmon.merged.transcript_counts.tsv``, first column ``tx``) are
 refused. Samples keep the file's order.
+
+Gene lengths: nf-core/rnaseq writes them beside the salmon counts as
+``<prefix>.gene_lengths.tsv`` (same layout: ``gene_id  gene_name  <samples...>``, each
+sample's abundance-weighted mean effective length). When that file sits next to a
+``<prefix>.gene_counts*.tsv`` table and lists the same genes and samples, it gives the
+per-sample gene lengths; otherwise (or for the RSEM and featureCounts tables, which have no
+such file) there are none.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from tmeseq.errors import InputError
 from tmeseq.readers import featurecounts
-from tmeseq.readers._counttable import CountTable
+from tmeseq.readers._counttable import CountTable, GeneLengths
 from tmeseq.readers._samples import check_sample_names, require_file
 from tmeseq.readers._tables import gene_index, read_table, sample_columns
 from tmeseq.readers._text import peek_lines
@@ -41,6 +49,9 @@ LAYOUTS = {
     ("Geneid", "gene_name"): (False, True, True),
 }
 TRANSCRIPT_FIRST_FIELDS = ("tx", "transcript_id")
+_COUNTS_NAME = re.compile(
+    r"^(?P<prefix>.+)\.gene_counts(?:_length_scaled|_scaled)?\.tsv(?:\.gz)?$"
+)
 
 
 def looks_like(fields: list[str]) -> bool:
@@ -124,4 +135,43 @@ def read(path: str | Path) -> CountTable:
         estimated=estimated,
         symbols=symbols,
         sources=dict.fromkeys(names, str(path)),
+        lengths=_lengths(path, counts),
     )
+
+
+def lengths_file(path: Path) -> Path | None:
+    """The ``<prefix>.gene_lengths.tsv`` (or ``.gz``) beside a ``<prefix>.gene_counts*`` table."""
+    match = _COUNTS_NAME.match(path.name)
+    if match is None:
+        return None
+    for suffix in (".gene_lengths.tsv", ".gene_lengths.tsv.gz"):
+        candidate = path.with_name(match.group("prefix") + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _lengths(path: Path, counts: pd.DataFrame) -> GeneLengths | None:
+    """The per-sample lengths of the table's ``gene_lengths`` file, aligned like the counts."""
+    found = lengths_file(path)
+    if found is None:
+        return None
+    table = read_table(found, "\t", id_columns=2)
+    lengths = table.frame.iloc[:, 2:].copy()
+    lengths.index = gene_index(table.frame[0])
+    lengths.columns = sample_columns((table.header or [])[2:])
+    same = (
+        lengths.index.is_unique
+        and counts.index.is_unique
+        and set(lengths.index) == set(counts.index)
+        and set(lengths.columns) == set(counts.columns)
+    )
+    if not same:
+        logger.warning(
+            "%s does not list the same genes and samples as %s: its gene lengths are not used",
+            found,
+            path,
+        )
+        return None
+    aligned = lengths.loc[counts.index, counts.columns]
+    return GeneLengths.from_samples(aligned, f"nf-core {found.name} (per sample)")

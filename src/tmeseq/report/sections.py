@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from tmeseq import qc
 from tmeseq.formatting import MISSING, format_number, format_p, permutation_floor
+from tmeseq.gsea.matching import untested_reasons
 from tmeseq.plots._style import palette, sample_levels
 from tmeseq.report import sentences, svg
 from tmeseq.report.context import CohortResults, ContrastResults
@@ -339,8 +340,17 @@ def arm_note(samples: pd.DataFrame, contrast: Contrast) -> str:
     )
 
 
+#: Said once under the notes of scores none of whose genes was found.
+FOUND_MEANS_EXPRESSED = (
+    "A gene counts as found only if it is expressed (in the counts and kept by the DE "
+    "pre-filter); scores/coverage.tsv lists each score's genes missing from the counts "
+    "(genes_missing) and those filtered out (genes_unexpressed). These scores were not tested."
+)
+
+
 def score_rows(result: ContrastResults) -> tuple[list[dict[str, str]], list[str]]:
-    """The contrast's score table, and a note for each score that could not be computed."""
+    """The contrast's score table, and a note for each score that could not be computed
+    (then one saying what found means and that those scores were not tested)."""
     rows, notes = [], []
     for record in result.scores.itertuples(index=False):
         n_found, n_genes = _float(record.n_found), _float(record.n_genes)
@@ -365,6 +375,8 @@ def score_rows(result: ContrastResults) -> tuple[list[dict[str, str]], list[str]
                 "padj_sort": sort_key(_float(record.padj)),
             }
         )
+    if notes:
+        notes.append(FOUND_MEANS_EXPRESSED)
     return rows, notes
 
 
@@ -402,7 +414,7 @@ def gsea_rows(
     result: ContrastResults, n: int, permutations: int | None
 ) -> tuple[list[dict[str, str]], str]:
     """The top ``n`` gene sets by FDR (then p-value, then the largest |NES|), and a note when
-    there are none."""
+    there are none or when a collection was not tested (its reason)."""
     table = result.gsea
     if table.empty:
         return [], _gsea_empty_note(result.collections)
@@ -426,7 +438,10 @@ def gsea_rows(
                 "fdr_sort": sort_key(_float(record.fdr)),
             }
         )
-    return rows, ""
+    untested = [
+        f"{reason[0].upper()}{reason[1:]}." for reason in untested_reasons(result.collections)
+    ]
+    return rows, " ".join(untested)
 
 
 def _gsea_empty_note(collections: pd.DataFrame) -> str:
@@ -440,7 +455,8 @@ def _gsea_empty_note(collections: pd.DataFrame) -> str:
         f"the size limits, gene coverage {100 * _float(r.coverage):.0f}%"
         for r in collections.itertuples(index=False)
     ]
-    return "No gene set was tested: " + "; ".join(parts) + "."
+    reasons = [f"{reason[0].upper()}{reason[1:]}." for reason in untested_reasons(collections)]
+    return " ".join(["No gene set was tested: " + "; ".join(parts) + ".", *reasons])
 
 
 def contrast_view(

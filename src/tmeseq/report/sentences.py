@@ -108,18 +108,24 @@ def contrast_sentence(tme: pd.DataFrame, contrast: Contrast, alpha: float) -> st
     -------
     str
         E.g. ``"NKTR214 vs vehicle (padj < 0.05): CD8+ T-cell and NK up; Treg not
-        significant."``, or ``"... (padj < 0.05): no TME parameter differs."``.
+        significant."``, or ``"... (padj < 0.05): no TME parameter differs."``. A sentence
+        never claims a result for a parameter that was not tested: ``"no tested TME
+        parameter differs; ... not tested"`` when some were not, ``"no TME parameter was
+        tested (no score has a p-value)"`` when none was.
     """
     calls = contrast_calls(tme, contrast.name, alpha)
+    label = f"{contrast_label(contrast)} (padj < {alpha:g})"
+    if not (calls.up or calls.down or calls.not_significant):
+        return f"{label}: no TME parameter was tested (no score has a p-value)."
     parts = []
     if calls.up:
         parts.append(f"{join_names(calls.up)} {UP}")
     if calls.down:
         parts.append(f"{join_names(calls.down)} {DOWN}")
     if not parts:
-        parts.append("no TME parameter differs")
+        parts.append(f"no {'tested ' if calls.not_tested else ''}TME parameter differs")
     if calls.not_significant and (calls.up or calls.down):
         parts.append(f"{join_names(calls.not_significant)} {NOT_SIGNIFICANT}")
     if calls.not_tested:
         parts.append(f"{join_names(calls.not_tested)} {NOT_TESTED}")
-    return f"{contrast_label(contrast)} (padj < {alpha:g}): {'; '.join(parts)}."
+    return f"{label}: {'; '.join(parts)}."

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -73,6 +74,8 @@ COVERAGE_COLUMNS = (
     "genes_found",
     "genes_missing",
     "scale",
+    "n_unexpressed",
+    "genes_unexpressed",
 )
 
 
@@ -87,8 +90,10 @@ class ScoreResult:
         VST matrix's samples; columns: the collection's sets in file order, then the ratios.
     coverage : pandas.DataFrame
         One row per score, columns ``score n_genes n_found low_coverage genes_found
-        genes_missing scale`` (gene lists ``;``-separated; ``scale`` as in the module
-        docstring). A ratio counts the genes of both its sets.
+        genes_missing scale n_unexpressed genes_unexpressed`` (gene lists ``;``-separated;
+        ``scale`` as in the module docstring). ``n_found`` counts the genes found expressed
+        (scored); ``genes_unexpressed`` those in the counts but filtered out, ``genes_missing``
+        those not in the counts. A ratio counts the genes of both its sets.
     method : {"zscore", "ssgsea"}
         The method used for multi-gene sets.
     """
@@ -110,6 +115,8 @@ def score_samples(
     method: ScoreMethod = "zscore",
     threads: int = 1,
     seed: int = 0,
+    *,
+    present: AbstractSet[str] | None = None,
 ) -> ScoreResult:
     """Score every set of ``collection`` in every sample, plus the derived ratios.
 
@@ -117,7 +124,9 @@ def score_samples(
     ----------
     vst : pandas.DataFrame
         Samples x genes, variance-stabilised (log2-like) expression, e.g. PyDESeq2's
-        ``vst_counts``; columns are gene symbols (unique) of the collection's species.
+        ``vst_counts``; columns are gene symbols (unique) of the collection's species. Only
+        its genes are found: in a workflow run, the expressed genes (kept by the DE
+        pre-filter).
     collection : Collection
         The gene sets, e.g. ``read_signatures(signatures_path(), species)``; user sets are
         scored like the bundled ones.
@@ -127,6 +136,10 @@ def score_samples(
         Threads for gseapy (method ``"ssgsea"`` only).
     seed : int
         Seed passed to gseapy (ssGSEA without permutations is deterministic; recorded anyway).
+    present : set of str, optional
+        Symbols of every gene in the counts, expressed or not: a set gene among them but not a
+        column of ``vst`` is listed as unexpressed (``genes_unexpressed``) rather than
+        missing, and is not counted in ``n_found``. Default: the columns of ``vst``.
 
     Returns
     -------
@@ -144,9 +157,10 @@ def score_samples(
     ``CD8A``); the species setting picks the signature lists. A set with fewer than half of
     its genes found is scored on those found, flagged ``low_coverage`` and logged as a
     WARNING; a set with none found gets NA in every sample and a WARNING with the likely
-    cause (gene IDs instead of symbols, or the other species' symbols). Nothing is raised
-    for missing genes. Z-scores are computed over the samples given, so score the whole
-    cohort at once.
+    cause (gene IDs instead of symbols, or the other species' symbols, or genes filtered out
+    as not expressed). Nothing is raised for missing genes here: a workflow run stops before
+    the DE fit when no gene of the collection is expressed (:mod:`tmeseq.stage_inputs`).
+    Z-scores are computed over the samples given, so score the whole cohort at once.
     """
     if method not in ("zscore", "ssgsea"):
         raise ValueError(f"method must be 'zscore' or 'ssgsea', got {method!r}")
@@ -154,7 +168,7 @@ def score_samples(
         raise ValueError(f"threads must be >= 1, got {threads}")
     data = _checked_vst(vst)
     _check_names(collection)
-    matches = {s.name: match_set(s, data.columns) for s in collection.sets}
+    matches = {s.name: match_set(s, data.columns, present) for s in collection.sets}
     for match in matches.values():
         warn_coverage(match, data.columns)
     columns, scales = _set_scores(data, collection, matches, method, threads, seed)
@@ -165,7 +179,7 @@ def score_samples(
     scores = pd.DataFrame(columns, index=data.index)
     scores.columns.name = "score"
     logger.info(
-        "Scored %d sample(s) on %d score(s) with method %r (%d with no gene found)",
+        "Scored %d sample(s) on %d score(s) with method %r (%d with no gene found expressed)",
         len(scores),
         scores.shape[1],
         method,
@@ -202,9 +216,7 @@ def symbol_matrix(
         raise ValueError(
             f"values have shape {data.shape}, expected ({len(samples)}, {len(symbols)})"
         )
-    names = pd.Series(list(symbols), dtype=object).map(
-        lambda s: None if s is None or pd.isna(s) or not str(s).strip() else str(s).strip()
-    )
+    names = pd.Series(list(symbols), dtype=object).map(clean_symbol)
     keep = names.notna().to_numpy()
     frame = pd.DataFrame({"symbol": names[keep].to_numpy(), "mean": data[:, keep].mean(axis=0)})
     frame["column"] = np.flatnonzero(keep)
@@ -218,6 +230,13 @@ def symbol_matrix(
         index=pd.Index([str(s) for s in samples], name="sample"),
         columns=pd.Index(best["symbol"].to_list(), name="symbol"),
     )
+
+
+def clean_symbol(symbol: object) -> str | None:
+    """A gene symbol as :func:`symbol_matrix` uses it: stripped text, None when missing."""
+    if symbol is None or pd.isna(symbol) or not str(symbol).strip():
+        return None
+    return str(symbol).strip()
 
 
 def _checked_vst(vst: pd.DataFrame) -> pd.DataFrame:
@@ -411,4 +430,6 @@ def _ratio_row(name: str, first: Match, second: Match) -> dict[str, object]:
         "genes_found": GENE_SEPARATOR.join(first.found + second.found),
         "genes_missing": GENE_SEPARATOR.join(first.missing + second.missing),
         "scale": SCALE_RATIO,
+        "n_unexpressed": len(first.unexpressed) + len(second.unexpressed),
+        "genes_unexpressed": GENE_SEPARATOR.join(first.unexpressed + second.unexpressed),
     }

@@ -17,7 +17,7 @@ import pandas as pd
 
 from tmeseq.de import Engine, contrast_results, fit_model, model_from_anndata, model_to_anndata
 from tmeseq.de.model import DEModel
-from tmeseq.de.prefilter import keep_genes, smallest_group
+from tmeseq.de.prefilter import prefilter_mask
 from tmeseq.de.shrinkage import shrink_contrast, shrinkable
 from tmeseq.de_tables import results_table, summary_table, write_results_tsv, write_workbook
 from tmeseq.design import design_variables
@@ -47,16 +47,11 @@ def run_fit(h5ad: str | Path, model: str | Path, settings: DEModelSettings, thre
     typed = covariates(sheet_from_obs(imported.obs), settings.categorical, settings.references)
     metadata = typed[design_variables(settings.design)]
     counts = pd.DataFrame(imported.X, index=imported.obs_names, columns=imported.var_names)
-    tested = _prefilter(counts, typed, settings)
+    tested = prefilter_mask(imported, settings)
     fitted = fit_model(counts.loc[:, tested], metadata, settings, Engine(n_workers=threads))
     logger.info("Design coefficients: %s", ", ".join(fitted.coefficient_names))
     stored = model_to_anndata(fitted, imported, tested, settings.contrasts, settings.categorical)
     write_h5ad(stored, model)
-
-
-def _prefilter(counts: pd.DataFrame, typed: pd.DataFrame, settings: DEModelSettings) -> np.ndarray:
-    min_samples = settings.prefilter_min_samples or smallest_group(typed, settings.contrasts)
-    return keep_genes(counts.to_numpy(), settings.prefilter_min_count, int(min_samples))
 
 
 def run_results(

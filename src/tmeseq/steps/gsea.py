@@ -10,8 +10,17 @@ import matplotlib
 import pandas as pd
 
 from tmeseq.genesets import gsea_collections
-from tmeseq.gsea import p_floor, ranking, run_gsea_sized
+from tmeseq.gsea import (
+    COLLECTION_COLUMNS,
+    GseaResult,
+    empty_result,
+    gene_keys,
+    p_floor,
+    ranking,
+    run_gsea_sized,
+)
 from tmeseq.settings import GseaMethod, GSEASettings, Species
+from tmeseq.stage_inputs import GSEA, GenePool, check_stage_inputs, planned_gsea
 from tmeseq.tables import write_tsv
 
 logger = logging.getLogger(__name__)
@@ -57,6 +66,13 @@ def run(
         Ranking metric, permutations, seed, size bounds, method, plots.
     threads : int
         Threads for gseapy.
+
+    Raises
+    ------
+    InputError
+        When a collection has no set with enough ranked genes to be tested and
+        ``settings.allow_empty`` is off (:mod:`tmeseq.stage_inputs`; rule
+        ``check_gene_sets`` catches this before the DE fit, this catches later edits).
     """
     results = pd.read_csv(table, sep="\t", keep_default_na=False, na_values=["NA"])
     ranked = ranking(results, metric=settings.metric)
@@ -70,15 +86,29 @@ def run(
         min_size=settings.min_size,
         signature_min_size=settings.signature_min_size,
     )
-    result = run_gsea_sized(
-        ranked,
-        tested,
-        permutations=settings.permutations,
-        seed=settings.seed,
-        max_size=settings.max_size,
-        method=settings.method,
-        threads=threads,
+    keys = gene_keys(results)
+    pool = GenePool(
+        gene_ids=tuple(str(g) for g in results["gene_id"]),
+        symbols=tuple(keys),
+        expressed=frozenset(ranked.genes),
     )
+    check_stage_inputs(
+        pool, planned_gsea(tested, settings.max_size), {GSEA: settings.allow_empty}, species
+    )
+    if tested:
+        result = run_gsea_sized(
+            ranked,
+            tested,
+            permutations=settings.permutations,
+            seed=settings.seed,
+            max_size=settings.max_size,
+            method=settings.method,
+            threads=threads,
+            in_counts=pool.present,
+        )
+    else:
+        logger.warning("%s: GSEA has no gene-set collection to test (all turned off)", contrast)
+        result = GseaResult(empty_result(), pd.DataFrame(columns=list(COLLECTION_COLUMNS)), {})
     write_tsv(result.table, outputs["table"])
     write_tsv(result.collections, outputs["collections"])
     _log(contrast, result.table, result.collections)
@@ -93,6 +123,7 @@ def run(
         top_n=settings.n_enrichment_plots,
         title=f"{contrast}: top gene sets",
         p_floor=p_floor(settings.method, settings.permutations),
+        coverage=result.collections,
     )
 
 
@@ -118,6 +149,7 @@ def run_dotplot(
     *,
     method: GseaMethod,
     permutations: int,
+    collections: Sequence[str | Path] = (),
 ) -> None:
     """NES dot plot across contrasts and collections.
 
@@ -132,12 +164,20 @@ def run_dotplot(
     method, permutations : str, int
         How the p-values were computed (``gsea.method``, ``gsea.permutations``): the FDR
         legend states the run's resolution.
+    collections : sequence of str or Path
+        The contrasts' ``gsea/<contrast>.collections.tsv`` (same order), so that a figure
+        with nothing to show says why collections were not tested.
     """
     matplotlib.use("Agg")
     from tmeseq.plots import gsea as plots
 
-    results = {
-        name: pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA"])
-        for name, path in zip(names, tables, strict=True)
-    }
-    plots.plot_nes_dotplot(results, output, p_floor=p_floor(method, permutations))
+    results = {name: _read(path) for name, path in zip(names, tables, strict=True)}
+    coverage = {name: _read(path) for name, path in zip(names, collections, strict=False)}
+    plots.plot_nes_dotplot(
+        results, output, p_floor=p_floor(method, permutations), collections=coverage
+    )
+
+
+def _read(path: str | Path) -> pd.DataFrame:
+    """A TSV written by this stage (``NA`` for missing values, names kept as text)."""
+    return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA"])

@@ -1,6 +1,11 @@
 """Workflow step ``scores``: effector genes and TME signatures scored per sample from the
 model's design-aware VST, compared between arms on the DE design, and laid out as the TME
-comparison table."""
+comparison table.
+
+A signature gene counts as found only if it is expressed: the VST scored holds the genes the
+DE pre-filter kept (``var["tested"]`` of ``de/model.h5ad``); a gene in the counts but filtered
+out is listed as unexpressed in ``scores/coverage.tsv``, not scored and not counted in
+``n_found``."""
 
 from __future__ import annotations
 
@@ -14,8 +19,9 @@ import matplotlib
 import pandas as pd
 
 from tmeseq.design import design_variables
-from tmeseq.genesets import signature_collection
+from tmeseq.genesets import read_gene_sets, signature_collection
 from tmeseq.scores import (
+    clean_symbol,
     compare_contrasts,
     paired_by,
     plot_groups,
@@ -24,6 +30,7 @@ from tmeseq.scores import (
     tme_comparison,
 )
 from tmeseq.settings import Contrast, ScoreSettings, Species
+from tmeseq.stage_inputs import SCORES, check_stage_inputs, gene_pool, planned_scores
 from tmeseq.tables import write_tsv
 
 logger = logging.getLogger(__name__)
@@ -64,13 +71,29 @@ def run(
         Significance level for the TME table's directions.
     threads : int
         Threads for ssGSEA.
+
+    Raises
+    ------
+    InputError
+        When no gene of the signature collection, or of one file of ``gene_sets``, is
+        expressed and ``settings.allow_empty`` is off (:mod:`tmeseq.stage_inputs`; rule
+        ``check_gene_sets`` catches this before the DE fit, this catches later edits).
     """
     fitted = ad.read_h5ad(model)
     collection = signature_collection(
         signatures, species, gene_sets, replace=settings.replace_bundled
     )
-    vst = symbol_matrix(fitted.layers["vst"], list(fitted.obs_names), list(fitted.var["symbol"]))
-    result = score_samples(vst, collection, settings.method, threads, settings.seed)
+    tested = fitted.var["tested"].to_numpy(dtype=bool)
+    check_stage_inputs(
+        gene_pool(fitted.var, tested),
+        planned_scores(collection, [read_gene_sets(path, species) for path in gene_sets]),
+        {SCORES: settings.allow_empty},
+        species,
+    )
+    vst, present = expressed_matrix(fitted)
+    result = score_samples(
+        vst, collection, settings.method, threads, settings.seed, present=present
+    )
     tables = compare_contrasts(
         result,
         fitted.obsm["design_matrix"],
@@ -106,6 +129,38 @@ def run(
     )
     plots.plot_tme_comparison(tme, outputs["tme_plot"], alpha)
     plots.plot_signature_heatmap(vst, collection, groups, outputs["heatmap"])
+
+
+def expressed_matrix(fitted: ad.AnnData) -> tuple[pd.DataFrame, set[str]]:
+    """The samples x symbol VST of the genes the DE fit tested (the expressed ones), and the
+    symbols of every gene in the counts.
+
+    Parameters
+    ----------
+    fitted : anndata.AnnData
+        ``de/model.h5ad``: layer ``vst``, ``var["symbol"]`` and ``var["tested"]``.
+
+    Returns
+    -------
+    vst : pandas.DataFrame
+        :func:`tmeseq.scores.symbol_matrix` of the tested genes.
+    present : set of str
+        Every gene's symbol, tested or not.
+    """
+    tested = fitted.var["tested"].to_numpy(dtype=bool)
+    symbols = list(fitted.var["symbol"])
+    vst = symbol_matrix(
+        fitted.layers["vst"][:, tested],
+        list(fitted.obs_names),
+        [symbol for symbol, kept in zip(symbols, tested, strict=True) if kept],
+    )
+    present = {name for name in map(clean_symbol, symbols) if name is not None}
+    logger.info(
+        "Scoring on the %d of %d genes kept by the DE pre-filter (expressed)",
+        int(tested.sum()),
+        tested.size,
+    )
+    return vst, present
 
 
 def _log_tme(tme: pd.DataFrame, names: list[str]) -> None:
