@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import digamma, gammaln
 
+from tmeseq.de.linalg import weighted_crossprod
+
 #: Armijo sufficient-decrease constant of R's line search.
 ARMIJO = 1e-4
 #: Bounds R's line search keeps ``log(alpha)`` within.
@@ -65,7 +67,7 @@ class LogPosterior:
                 axis=1,
             )
         weights = 1.0 / (1.0 / mu + alpha)
-        _, logdet = np.linalg.slogdet(_crossprod(self.design, weights))
+        _, logdet = np.linalg.slogdet(weighted_crossprod(self.design, weights))
         return likelihood - 0.5 * logdet + self._prior(log_alpha, genes)
 
     def gradient(self, log_alpha: np.ndarray, genes: np.ndarray) -> np.ndarray:
@@ -83,9 +85,9 @@ class LogPosterior:
             )
             likelihood = np.sum(terms, axis=1) / alpha[:, 0] ** 2
         weights = 1.0 / (1.0 / mu + alpha)
-        information = _crossprod(self.design, weights)
-        derivative = _crossprod(self.design, -(weights**2))
-        trace = np.einsum("gii->g", np.linalg.solve(information, derivative))
+        information = weighted_crossprod(self.design, weights)
+        derivative = weighted_crossprod(self.design, -(weights**2))
+        trace = np.trace(np.linalg.solve(information, derivative), axis1=1, axis2=2)
         cox_reid = -0.5 * trace
         prior = 0.0
         if self.prior_mean is not None:
@@ -96,11 +98,6 @@ class LogPosterior:
         if self.prior_mean is None:
             return 0.0
         return -0.5 * (log_alpha - self.prior_mean[genes]) ** 2 / self.prior_var
-
-
-def _crossprod(design: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """``X' diag(w_g) X`` for every gene ``g``."""
-    return np.einsum("gm,mi,mj->gij", weights, design, design)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import norm
 
+from tmeseq.de.linalg import quadratic_diagonal, weighted_crossprod
 from tmeseq.de.rstats import nb_log_density
 
 #: R's ridge penalty on the log2-scale coefficients when no beta prior is used.
@@ -230,7 +231,7 @@ def _irls_step(
     """One weighted least-squares update of the coefficients."""
     weights = mu / (1.0 + dispersions[:, None] * mu)
     working = np.log(mu / size_factors) + (counts - mu) / mu
-    lhs = np.einsum("gm,mi,mj->gij", weights, design, design) + np.diag(ridge)
+    lhs = weighted_crossprod(design, weights) + np.diag(ridge)
     rhs = (weights * working) @ design
     return np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]
 
@@ -240,10 +241,10 @@ def _sandwich(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sandwich covariance of the coefficients and the hat-matrix diagonal."""
     weights = mu / (1.0 + dispersions[:, None] * mu)
-    information = np.einsum("gm,mi,mj->gij", weights, design, design)
+    information = weighted_crossprod(design, weights)
     inverse = np.linalg.inv(information + np.diag(ridge))
     covariance = inverse @ information @ inverse
-    hat = weights * np.einsum("mi,gij,mj->gm", design, inverse, design)
+    hat = weights * quadratic_diagonal(design, inverse)
     return covariance, hat
 
 

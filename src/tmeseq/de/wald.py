@@ -6,6 +6,7 @@ import numpy as np
 from scipy.stats import norm
 
 from tmeseq.de.glm import DEFAULT_LAMBDA
+from tmeseq.de.linalg import quadratic_form, weighted_crossprod
 from tmeseq.settings import AltHypothesis
 
 #: R's ridge on the log2-scale coefficients, converted to the natural-log scale.
@@ -69,11 +70,11 @@ def contrast_standard_errors(
         Standard errors (natural-log scale).
     """
     weights = mu / (1.0 + np.asarray(dispersions)[:, None] * mu)
-    information = np.einsum("gm,mi,mj->gij", weights, design, design)
+    information = weighted_crossprod(design, weights)
     inverse = np.linalg.inv(information + np.diag(ridge))
     c = np.asarray(contrast, dtype=float)
     left = inverse @ c
-    return np.sqrt(np.einsum("gi,gij,gj->g", left, information, left))
+    return np.sqrt(quadratic_form(left, information))
 
 
 def wald_statistics(
