@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import anndata as ad
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -22,6 +22,9 @@ from tmeseq.readers._counttable import CountTable
 from tmeseq.readers._samples import check_sample_names, require_file
 from tmeseq.readers._tables import gene_index, sample_columns
 
+if TYPE_CHECKING:  # anndata is imported when a file is read, not at workflow load
+    import anndata as ad
+
 logger = logging.getLogger(__name__)
 
 COUNTS_LAYER = "counts"
@@ -30,6 +33,8 @@ SYMBOL_COLUMNS = ("symbol", "gene_name", "gene_symbols", "SYMBOL")
 
 def _load(path: Path) -> ad.AnnData:
     try:
+        import anndata as ad
+
         return ad.read_h5ad(path)
     except (OSError, KeyError, ValueError, TypeError) as error:
         raise InputError(

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-import anndata as ad
-
 from tmeseq.errors import InputError
 from tmeseq.readers import featurecounts, h5ad, htseq, kallisto, nfcore, rsem, salmon, star
 from tmeseq.readers._counttable import FORMATS
@@ -229,6 +227,8 @@ def _transcripts(
 def _h5ad(path: Path, n_genes: int) -> _Peek:
     require_file(path, "an .h5ad file")
     try:
+        import anndata as ad  # only for .h5ad counts: not at every workflow load
+
         adata = ad.read_h5ad(path, backed="r")
     except (OSError, KeyError, ValueError, TypeError) as error:
         raise InputError(
