@@ -32,6 +32,27 @@ def gmt_line(name: str, genes: list[str]) -> str:
     return "\t".join([name, f"{name} genes", *genes]) + "\n"
 
 
+def write_cohort(folder: Path, samples: list[str], arms: list[str], n_genes: int = 300) -> None:
+    """``counts.tsv`` (:func:`tests.helpers.small_counts`) and ``samples.tsv`` (column ``arm``)
+    in ``folder``."""
+    small_counts(samples, n_genes=n_genes).to_csv(folder / "counts.tsv", sep="\t")
+    sheet = pd.DataFrame({"sample": samples, "arm": arms})
+    sheet.to_csv(folder / "samples.tsv", sep="\t", index=False)
+
+
+def planted_gene_sets(root: Path) -> dict[str, dict[str, object]]:
+    """Write ``scores.gmt`` (the planted set) and ``gsea.gmt`` (planted and unchanged sets) in
+    ``root``; return the config's ``scores`` and ``gsea`` keys that use them."""
+    (root / "scores.gmt").write_text(gmt_line("planted_up", PLANTED))
+    (root / "gsea.gmt").write_text(
+        gmt_line("planted_up", PLANTED) + gmt_line("unchanged", UNCHANGED)
+    )
+    return {
+        "scores": {"gene_sets": ["scores.gmt"]},
+        "gsea": {"gene_sets": ["gsea.gmt"], "hallmarks": False, "permutations": 100},
+    }
+
+
 @pytest.fixture(scope="session")
 def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cohort folder whose workflow has run to the end: 6 samples x 300 genes (IDs, no
@@ -39,20 +60,8 @@ def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (``gsea.gmt``), whose planted set matches the gene IDs. Tests that edit it must restore
     every file they touch (content and modification time)."""
     root = tmp_path_factory.mktemp("finished_run")
-    samples = ["s1", "s2", "s3", "s4", "s5", "s6"]
-    small_counts(samples).to_csv(root / "counts.tsv", sep="\t")
-    sheet = pd.DataFrame({"sample": samples, "arm": ["ctrl", "trt"] * 3})
-    sheet.to_csv(root / "samples.tsv", sep="\t", index=False)
-    (root / "scores.gmt").write_text(gmt_line("planted_up", PLANTED))
-    (root / "gsea.gmt").write_text(
-        gmt_line("planted_up", PLANTED) + gmt_line("unchanged", UNCHANGED)
-    )
-    write_config(
-        root / "config.yaml",
-        cohort="rerun",
-        scores={"gene_sets": ["scores.gmt"]},
-        gsea={"gene_sets": ["gsea.gmt"], "hallmarks": False, "permutations": 100},
-    )
+    write_cohort(root, ["s1", "s2", "s3", "s4", "s5", "s6"], ["ctrl", "trt"] * 3)
+    write_config(root / "config.yaml", cohort="rerun", **planted_gene_sets(root))
     run = snakemake(root)
     assert run.returncode == 0, run.stderr[-3000:]
     return root

@@ -15,14 +15,13 @@ import signal
 import time
 from pathlib import Path
 
-import pandas as pd
 import psutil
 import pytest
 
-from tests.e2e.conftest import PLANTED, UNCHANGED, gmt_line
+from tests.e2e.conftest import planted_gene_sets, write_cohort
 from tests.e2e.interrupts import start, wait_for_step
 from tests.e2e.runner import snakemake
-from tests.helpers import small_counts, write_config
+from tests.helpers import write_config
 
 pytestmark = pytest.mark.e2e
 
@@ -41,19 +40,8 @@ def large_cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cohort of 20000 genes x 40 samples, imported (the DE steps have not run)."""
     root = tmp_path_factory.mktemp("large_cohort")
     samples = [f"s{i:02d}" for i in range(1, 41)]
-    small_counts(samples, n_genes=20000).to_csv(root / "counts.tsv", sep="\t")
-    sheet = pd.DataFrame({"sample": samples, "arm": ["ctrl", "trt"] * 20})
-    sheet.to_csv(root / "samples.tsv", sep="\t", index=False)
-    (root / "scores.gmt").write_text(gmt_line("planted_up", PLANTED))
-    (root / "gsea.gmt").write_text(
-        gmt_line("planted_up", PLANTED) + gmt_line("unchanged", UNCHANGED)
-    )
-    write_config(
-        root / "config.yaml",
-        cohort=COHORT,
-        scores={"gene_sets": ["scores.gmt"]},
-        gsea={"gene_sets": ["gsea.gmt"], "hallmarks": False, "permutations": 100},
-    )
+    write_cohort(root, samples, ["ctrl", "trt"] * 20, n_genes=20000)
+    write_config(root / "config.yaml", cohort=COHORT, **planted_gene_sets(root))
     run = snakemake(root, "--until", "import_counts")
     assert run.returncode == 0, run.stderr[-3000:]
     return root

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from snakemake.report import html_reporter
 
@@ -27,12 +26,11 @@ from tests.e2e.conftest import (
     HOSTILE_LEVEL,
     HOSTILE_SAMPLE,
     HOSTILE_SYMBOL,
-    PLANTED,
-    UNCHANGED,
-    gmt_line,
+    planted_gene_sets,
+    write_cohort,
 )
 from tests.e2e.runner import snakemake
-from tests.helpers import small_counts, write_config
+from tests.helpers import write_config
 
 pytestmark = pytest.mark.e2e
 # each session fixture is made once: every test using one runs on the same xdist worker
@@ -64,14 +62,7 @@ def markup_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("markup_run")
     data = root.joinpath(*MARKUP_FOLDERS)
     data.mkdir(parents=True)
-    samples = [HOSTILE_SAMPLE, "s2", "s3", "s4", "s5", "s6"]
-    small_counts(samples).to_csv(data / "counts.tsv", sep="\t")
-    sheet = pd.DataFrame({"sample": samples, "arm": ["ctrl", MARKUP_LEVEL] * 3})
-    sheet.to_csv(data / "samples.tsv", sep="\t", index=False)
-    (root / "scores.gmt").write_text(gmt_line("planted_up", PLANTED))
-    (root / "gsea.gmt").write_text(
-        gmt_line("planted_up", PLANTED) + gmt_line("unchanged", UNCHANGED)
-    )
+    write_cohort(data, [HOSTILE_SAMPLE, "s2", "s3", "s4", "s5", "s6"], ["ctrl", MARKUP_LEVEL] * 3)
     contrast = {"name": "lvl_vs_ctrl", "variable": "arm", "test": MARKUP_LEVEL}
     write_config(
         root / "config.yaml",
@@ -79,8 +70,7 @@ def markup_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         samples=f"{MARKUP_PATH}/samples.tsv",
         counts={"path": f"{MARKUP_PATH}/counts.tsv"},
         de={"design": "~ arm", "contrasts": [{**contrast, "reference": "ctrl"}]},
-        scores={"gene_sets": ["scores.gmt"]},
-        gsea={"gene_sets": ["gsea.gmt"], "hallmarks": False, "permutations": 100},
+        **planted_gene_sets(root),
     )
     inputs = set(root.rglob("*"))
     run = snakemake(root)
